@@ -1,0 +1,28 @@
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  {ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'oclif.manifest.json']},
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: {process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly'},
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
+      'no-console': ['error'],
+    },
+  },
+  {
+    // Only the CLI adapters, the sandbox, examples and benchmarks may print.
+    files: ['src/commands/**', 'src/cli/**', 'test/**', 'bin/**', 'bench/**', 'examples/**'],
+    rules: {'no-console': 'off'},
+  },
+  {
+    // The library must never load the CLI framework.
+    files: ['src/**/*.ts'],
+    ignores: ['src/commands/**', 'src/cli/**'],
+    rules: {'no-restricted-imports': ['error', {patterns: [{group: ['@oclif/*'], message: 'src/ is the library: only src/commands and src/cli may use oclif.'}]}]},
+  },
+)
