@@ -1,0 +1,61 @@
+import type {SessionKey, SessionRecord} from '../session-record.js'
+
+export type StoreKind = 'keychain' | 'file' | 'none'
+
+/** What a store holds: the readable sessions, and the accounts whose content could not be read as a session. */
+export interface StoreListing {
+  records: SessionRecord[]
+  corrupt: string[]
+}
+
+/** A place that keeps session records between runs. Implementations bound every call in time. */
+export interface TicketStore {
+  readonly kind: StoreKind
+  /** Human words for where the data lives, e.g. `the Secret Service keychain` or a file path. */
+  readonly location: string
+  list(): Promise<StoreListing>
+  save(record: SessionRecord): Promise<void>
+  /** Removes the entry for this account; false when there was none. */
+  remove(account: string): Promise<boolean>
+}
+
+export const KEYCHAIN_SERVICE = 'pve-login'
+
+/** `host:port` of a server origin, with the port always spelled out. */
+export function serverAuthority(server: string): string {
+  const url = new URL(server)
+  const port = url.port || (url.protocol === 'http:' ? '80' : '443')
+  return `${url.hostname}:${port}`
+}
+
+/** The account name of a session's entry: `<userid>@<host:port>`, e.g. `alice@entra-cli@pve.example.com:8006`. */
+export function sessionAccount(record: Pick<SessionRecord, 'username' | 'server'>): string {
+  return `${record.username}@${serverAuthority(record.server)}`
+}
+
+/** Reads a stored secret back into a record; undefined when it is not a session pve-login wrote. */
+export function parseSessionRecord(text: string): SessionRecord | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof value !== 'object' || value === null) return undefined
+  const candidate = value as Record<string, unknown>
+  for (const field of ['server', 'realm', 'username', 'ticket', 'csrfToken', 'issuedAt'] as const) {
+    if (typeof candidate[field] !== 'string' || candidate[field] === '') return undefined
+  }
+  if (Number.isNaN(Date.parse(candidate['issuedAt'] as string))) return undefined
+  for (const field of ['clusterName', 'loginAt', 'tlsPin'] as const) {
+    if (candidate[field] !== undefined && typeof candidate[field] !== 'string') return undefined
+  }
+  return candidate as unknown as SessionRecord
+}
+
+/** The freshest readable session for a server and realm. */
+export function findSession(listing: StoreListing, key: SessionKey): SessionRecord | undefined {
+  return listing.records
+    .filter((record) => record.server === key.server && record.realm === key.realm)
+    .sort((a, b) => Date.parse(b.issuedAt) - Date.parse(a.issuedAt))[0]
+}
