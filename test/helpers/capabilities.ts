@@ -1,0 +1,41 @@
+import {execFileSync} from 'node:child_process'
+import {existsSync} from 'node:fs'
+
+/** In CI every capability must be present: a missing one fails the test run instead of skipping silently. */
+export const requireAll = process.env['PVE_LOGIN_TEST_REQUIRE_ALL'] === '1'
+
+function secretServiceOnBus(): boolean {
+  if (!process.env['DBUS_SESSION_BUS_ADDRESS']) return false
+  try {
+    const reply = execFileSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
+    return reply.includes('boolean true')
+  } catch {
+    return false
+  }
+}
+
+function commandExists(path: string): boolean {
+  return existsSync(path)
+}
+
+/**
+ * Tells whether a capability exists; when it does not, says so on stderr (so a skip is never silent) and, in CI,
+ * throws so the run fails.
+ */
+function capability(name: string, present: boolean, howToGet: string): boolean {
+  if (present) return true
+  const message = `${name} is not available: ${howToGet}`
+  if (requireAll) throw new Error(`${message} (PVE_LOGIN_TEST_REQUIRE_ALL=1: CI must not skip this)`)
+  process.stderr.write(`SKIPPING tests that need ${message}\n`)
+  return false
+}
+
+export const hasSecretService = (): boolean =>
+  capability('a Secret Service on the session bus', secretServiceOnBus(), 'run the tests under .ci/with-secret-service (Debian: dbus, gnome-keyring)')
+
+export const hasHungSecretServiceTools = (): boolean =>
+  capability('dbus-run-session and gnome-keyring-daemon', commandExists('/usr/bin/dbus-run-session') && commandExists('/usr/bin/gnome-keyring-daemon'), 'apt-get install dbus gnome-keyring')
+
+export const hasChromium = (): boolean => capability('Chromium at /usr/bin/chromium', commandExists('/usr/bin/chromium'), 'apt-get install chromium')
+
+export const hasShell = (path: string): boolean => capability(`the shell ${path}`, commandExists(path), `apt-get install ${path.split('/').pop()}`)

@@ -1,0 +1,136 @@
+import {execFile} from 'node:child_process'
+import {mkdtemp, readdir, rm, stat, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+
+import {afterEach, beforeEach, describe, expect, test} from '@jest/globals'
+
+import type {SessionRecord} from '../src/session-record.js'
+import {FileStore} from '../src/store/file-store.js'
+import {KeychainStore} from '../src/store/keychain-store.js'
+import {openStore, sessionsDirectory} from '../src/store/open-store.js'
+import {findSession, sessionAccount} from '../src/store/ticket-store.js'
+import {hasHungSecretServiceTools, hasSecretService} from './helpers/capabilities.js'
+
+const run = promisify(execFile)
+const probe = join(import.meta.dirname, 'fixtures', 'store-probe.ts')
+
+function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    server: 'https://pve.example:8006',
+    realm: 'cli',
+    username: 'alice@cli',
+    ticket: 'PVE:alice@cli:6650A1B2::c2lnbmF0dXJl',
+    csrfToken: '6650A1B2:abc',
+    issuedAt: '2024-05-24T14:20:02.000Z',
+    ...overrides,
+  }
+}
+
+let home: string
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), 'pve-login-store-'))
+})
+afterEach(async () => {
+  await rm(home, {recursive: true, force: true})
+})
+
+describe('file store', () => {
+  test('round-trips sessions in owner-only files and leaves no temporary files', async () => {
+    const store = new FileStore(sessionsDirectory(home))
+    await store.save(record())
+    await store.save(record({username: "o'brien@cli", realm: 'cli'}))
+    const listing = await store.list()
+    expect(listing.records.map((r) => r.username).sort()).toEqual(['alice@cli', "o'brien@cli"])
+    const names = await readdir(sessionsDirectory(home))
+    expect(names.every((name) => name.endsWith('.json'))).toBe(true)
+    expect((await stat(join(sessionsDirectory(home), names[0]!))).mode & 0o777).toBe(0o600)
+    expect((await stat(sessionsDirectory(home))).mode & 0o777).toBe(0o700)
+  })
+
+  test('reports a corrupt entry by account instead of failing, and a later save replaces it', async () => {
+    const store = new FileStore(sessionsDirectory(home))
+    await store.save(record())
+    const account = sessionAccount(record())
+    await writeFile(join(sessionsDirectory(home), encodeURIComponent(account) + '.json'), '{"server": tru')
+    expect(await store.list()).toEqual({records: [], corrupt: [account]})
+    await store.save(record())
+    expect((await store.list()).corrupt).toEqual([])
+  })
+
+  test('remove deletes one account and says whether it existed', async () => {
+    const store = new FileStore(sessionsDirectory(home))
+    await store.save(record())
+    expect(await store.remove(sessionAccount(record()))).toBe(true)
+    expect(await store.remove(sessionAccount(record()))).toBe(false)
+    expect((await store.list()).records).toEqual([])
+  })
+
+  test('findSession picks the freshest session of the server and realm', () => {
+    const older = record({issuedAt: '2024-05-24T10:00:00.000Z', username: 'bob@cli'})
+    const newer = record({issuedAt: '2024-05-24T12:00:00.000Z'})
+    const otherRealm = record({realm: 'ui', issuedAt: '2024-05-24T13:00:00.000Z'})
+    expect(findSession({records: [older, otherRealm, newer], corrupt: []}, {server: newer.server, realm: 'cli'})).toBe(newer)
+  })
+})
+
+describe('keychain store (real Secret Service)', () => {
+  const available = hasSecretService()
+  const keychainTest = available ? test : test.skip
+
+  keychainTest('round-trips a session through the Secret Service under service pve-login', async () => {
+    const store = new KeychainStore()
+    const mine = record({server: `https://store-test-${process.pid}.example:8006`})
+    await store.save(mine)
+    try {
+      const found = findSession(await store.list(), {server: mine.server, realm: 'cli'})
+      expect(found).toEqual(mine)
+      const {stdout} = await run('secret-tool', ['lookup', 'service', 'pve-login', 'username', sessionAccount(mine)])
+      expect(JSON.parse(stdout)).toEqual(mine)
+    } finally {
+      expect(await store.remove(sessionAccount(mine))).toBe(true)
+    }
+  })
+})
+
+describe('store choice in a process of its own', () => {
+  const withoutBus = {...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus'}
+
+  test('auto falls back to the file store with one message when there is no D-Bus', async () => {
+    const {stdout} = await run(process.execPath, ['--import', 'tsx', probe, 'auto', 'save'], {env: {...withoutBus, PVE_LOGIN_HOME: home}})
+    const result = JSON.parse(stdout) as {kind: string; fallbacks: string[]; usernames: string[]}
+    expect(result.kind).toBe('file')
+    expect(result.fallbacks).toHaveLength(1)
+    expect(result.fallbacks[0]).toContain('--store keychain')
+    expect(result.usernames).toEqual(["o'brien@cli"])
+  })
+
+  test('--store keychain without D-Bus is an error, not a fallback', async () => {
+    const failure = await run(process.execPath, ['--import', 'tsx', probe, 'keychain', 'save'], {env: {...withoutBus, PVE_LOGIN_HOME: home}}).catch((error: {stdout: string}) => error)
+    const result = JSON.parse((failure as {stdout: string}).stdout) as {error: string; fallbacks: string[]}
+    expect(result.error).toBe('STORE_UNAVAILABLE')
+    expect(result.fallbacks).toEqual([])
+  })
+
+  const hungTest = hasHungSecretServiceTools() ? test : test.skip
+  hungTest('a Secret Service that never answers costs a bounded wait, then the file store is used', async () => {
+    const script = join(import.meta.dirname, 'fixtures', 'hung-secret-service.sh')
+    const {stdout} = await run(script, [process.execPath, '--import', 'tsx', probe, 'auto', 'save'], {
+      env: {...process.env, PVE_LOGIN_HOME: home, PROBE_KEYCHAIN_TIMEOUT_MS: '500'},
+      timeout: 30_000,
+    })
+    const result = JSON.parse(stdout) as {kind: string; fallbacks: string[]}
+    expect(result.kind).toBe('file')
+    // keyring-rs gives up on the frozen service by itself (its D-Bus call is bounded and blocks the event loop
+    // meanwhile), or our own timeout fires first: either way the answer comes, and from the file store.
+    expect(result.fallbacks[0]).toMatch(/^The keychain (did not answer|refused)/)
+  })
+
+  test('none keeps nothing on disk', async () => {
+    const store = openStore({choice: 'none', stateDir: home})
+    await store.save(record())
+    expect((await store.list()).records).toHaveLength(1)
+    expect(await readdir(home)).toEqual([])
+  })
+})
