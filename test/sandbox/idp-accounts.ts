@@ -1,0 +1,30 @@
+/**
+ * The people who can sign in at the sandbox identity provider. The passwords are fixed and public on purpose:
+ * they protect nothing, and the robot browser and the tests need to know them without being told.
+ */
+export interface IdpAccount {
+  /** The OpenID `sub`; PVE's default username-claim, so `<sub>@<realm>` becomes the PVE user. */
+  sub: string
+  password: string
+  email: string
+  name: string
+}
+
+export const IDP_ACCOUNTS: readonly IdpAccount[] = [
+  {sub: 'alice', password: 'alice-password', email: 'alice@example.test', name: 'Alice Example'},
+  {sub: 'bob', password: 'bob-password', email: 'bob@example.test', name: 'Bob Example'},
+  // An apostrophe in the user name catches shell-quoting and HTML-escaping mistakes downstream.
+  {sub: "o'brien", password: "o'brien-password", email: 'obrien@example.test', name: "Pat O'Brien"},
+]
+
+export const DEFAULT_ROBOT_ACCOUNT: IdpAccount = IDP_ACCOUNTS[0]!
+
+export function findIdpAccount(sub: string): IdpAccount | undefined {
+  return IDP_ACCOUNTS.find((account) => account.sub === sub)
+}
+
+/** The account when user and password match, otherwise undefined. */
+export function checkIdpPassword(sub: string, password: string): IdpAccount | undefined {
+  const account = findIdpAccount(sub)
+  return account && account.password === password ? account : undefined
+}
