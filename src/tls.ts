@@ -1,0 +1,170 @@
+import {readFileSync} from 'node:fs'
+import {connect as tlsConnect, type ConnectionOptions, type TLSSocket} from 'node:tls'
+import {InvalidInputError, TlsVerificationError} from './errors.js'
+
+/**
+ * How to trust the PVE server's certificate. PVE installs with a self-signed certificate, so the default (system trust
+ * plus NODE_EXTRA_CA_CERTS, which Node applies by itself) fails on most fresh clusters; the other modes are the ways out.
+ */
+export interface TlsOptions {
+  /** SHA-256 of the server certificate: `AA:BB:…`, `aabb…` or `sha256:…`. CA and host name are not checked then. */
+  fingerprint?: string
+  /** PEM file with the CA to trust instead of the system roots (e.g. a copy of the node's /etc/pve/pve-root-ca.pem). */
+  caFile?: string
+  /** The same as caFile, as PEM text. */
+  ca?: string
+  /** Accept any certificate. Only as a last resort; the caller should warn every time. */
+  insecure?: boolean
+}
+
+/** TlsOptions checked and read once: what every connection applies. */
+export type TlsTrust =
+  | {mode: 'system'}
+  | {mode: 'ca'; ca: string}
+  | {mode: 'pin'; fingerprint: string}
+  | {mode: 'insecure'}
+
+const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----'
+
+/** `sha256:aa:bb…`, `AABB…`, `SHA256 Fingerprint=AA:BB…` (openssl's output) → `AA:BB:…`, the form Node and PVE print. */
+export function normalizeFingerprint(input: string): string {
+  const hex = input
+    .trim()
+    .replace(/^sha-?256(?:\s+fingerprint)?\s*[:=]?\s*/i, '')
+    .replace(/[\s:]/g, '')
+  if (!/^[0-9a-f]{64}$/i.test(hex)) {
+    throw new InvalidInputError('The certificate fingerprint must be a SHA-256 fingerprint: 64 hex digits, colons optional.', {
+      hint: 'On the PVE node, `pvenode cert info` prints it for each certificate (the "fingerprint" line).',
+    })
+  }
+  return hex.toUpperCase().match(/../g)!.join(':')
+}
+
+/** Checks the options and reads the CA file. Throws InvalidInputError for contradictions and unreadable files. */
+export function resolveTlsTrust(options: TlsOptions = {}): TlsTrust {
+  if (options.fingerprint !== undefined && options.insecure) {
+    throw new InvalidInputError('A certificate fingerprint and "insecure" contradict each other.', {
+      hint: 'Keep the fingerprint: it accepts exactly one certificate, while insecure accepts any.',
+    })
+  }
+  if (options.fingerprint !== undefined) return {mode: 'pin', fingerprint: normalizeFingerprint(options.fingerprint)}
+  if (options.insecure) return {mode: 'insecure'}
+  if (options.caFile !== undefined && options.ca !== undefined) {
+    throw new InvalidInputError('Give the CA either as a file or as PEM text, not both.')
+  }
+  if (options.caFile !== undefined) return {mode: 'ca', ca: checkPem(readCaFile(options.caFile), options.caFile)}
+  if (options.ca !== undefined) return {mode: 'ca', ca: checkPem(options.ca, 'the CA text')}
+  return {mode: 'system'}
+}
+
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new InvalidInputError(`Cannot read the CA file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, {cause: error})
+  }
+}
+
+function checkPem(pem: string, source: string): string {
+  if (!pem.includes(PEM_CERTIFICATE)) {
+    throw new InvalidInputError(`${source} holds no PEM certificate (no "${PEM_CERTIFICATE}" line).`, {
+      hint: 'Use the PEM file of the CA, e.g. a copy of /etc/pve/pve-root-ca.pem from a PVE node.',
+    })
+  }
+  return pem
+}
+
+/**
+ * Options for tls.connect. Certificates are never rejected inside the handshake: verifyPeer() decides afterwards, on a
+ * socket that has not carried a byte of HTTP yet. That way a failure still has the certificate at hand, so the error can
+ * show its fingerprint without a second connection.
+ */
+export function tlsConnectOptions(trust: TlsTrust): ConnectionOptions {
+  return trust.mode === 'ca' ? {rejectUnauthorized: false, ca: trust.ca} : {rejectUnauthorized: false}
+}
+
+/** The verdict on a freshly connected socket: undefined when it may be used, else the error to fail with. */
+export function verifyPeer(socket: TLSSocket, trust: TlsTrust, server: string): TlsVerificationError | undefined {
+  if (trust.mode === 'insecure') return undefined
+  const fingerprint = socket.getPeerCertificate()?.fingerprint256 || undefined
+  if (trust.mode === 'pin') {
+    if (fingerprint === trust.fingerprint) return undefined
+    return certificateChangedError(server, fingerprint)
+  }
+  if (socket.authorized) return undefined
+  return untrustedCertificateError(server, String(socket.authorizationError ?? 'unknown reason'), fingerprint)
+}
+
+/** Node's verification codes for "the chain does not lead to a CA we trust", i.e. PVE's self-signed default. */
+const UNTRUSTED_CHAIN = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+])
+
+/** Every verification code Node reports for a certificate it refused (as opposed to a broken connection). */
+export function isCertificateErrorCode(code: string | undefined): boolean {
+  return code !== undefined && (UNTRUSTED_CHAIN.has(code) || code.startsWith('CERT_') || code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+}
+
+function describeRefusal(code: string): string {
+  if (UNTRUSTED_CHAIN.has(code)) return 'is not signed by a CA this computer trusts (PVE uses a self-signed certificate unless one was installed)'
+  if (code === 'CERT_HAS_EXPIRED') return 'has expired'
+  if (code === 'CERT_NOT_YET_VALID') return 'is not valid yet (check this computer\'s clock)'
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'was issued for a different host name'
+  return `was refused (${code})`
+}
+
+export function untrustedCertificateError(server: string, code: string, fingerprint: string | undefined): TlsVerificationError {
+  const pin = fingerprint ?? '<SHA-256 fingerprint>'
+  return new TlsVerificationError(`The TLS certificate of ${server} ${describeRefusal(code)}.`, fingerprint, {
+    hint:
+      `${fingerprint ? `The server presented the certificate with SHA-256 fingerprint ${fingerprint}. ` : ''}` +
+      'Compare it with what `pvenode cert info` prints on the node, then either ' +
+      `pin it with --fingerprint ${pin}, ` +
+      'or trust the cluster CA with --ca-file (a copy of /etc/pve/pve-root-ca.pem from a node). ' +
+      'Use --insecure only as a last resort: it accepts any certificate, including an attacker\'s.',
+  })
+}
+
+export function certificateChangedError(server: string, fingerprint: string | undefined): TlsVerificationError {
+  return new TlsVerificationError(
+    `The TLS certificate of ${server} changed: it does not match the pinned fingerprint.`,
+    fingerprint,
+    {
+      hint:
+        'Either the certificate was renewed on the node, or someone is intercepting the connection. ' +
+        `${fingerprint ? `The server now presents ${fingerprint}. ` : ''}` +
+        'Check with `pvenode cert info` on the node; only if it shows the same fingerprint, pin the new one with --fingerprint.',
+    },
+  )
+}
+
+/**
+ * Reads the SHA-256 fingerprint of the certificate a server presents, accepting any certificate and sending nothing.
+ * For the one case where the failing connection could not show it (a dispatcher that rejected inside the handshake).
+ */
+export function probeFingerprint(
+  target: {host: string; port: number; servername?: string},
+  timeoutMs = 5000,
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({
+      host: target.host,
+      port: target.port,
+      ...(target.servername ? {servername: target.servername} : {}),
+      rejectUnauthorized: false,
+    })
+    const done = (fingerprint: string | undefined) => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(fingerprint)
+    }
+    const timer = setTimeout(() => done(undefined), timeoutMs)
+    socket.once('secureConnect', () => done(socket.getPeerCertificate()?.fingerprint256 || undefined))
+    socket.once('error', () => done(undefined))
+  })
+}
