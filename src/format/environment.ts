@@ -1,0 +1,248 @@
+/**
+ * Which environment variables hand a session to which tool (`pve-login env --for …`, `pve-login exec`). Every name
+ * here is one the consumer itself reads, taken from its source (docs/output-formats.md lists them with citations;
+ * /work/shared/reference/peers.md §4 is the research behind it). Pure: a session in, `[name, value]` pairs out.
+ */
+import {SessionCorruptError, InvalidInputError} from '../errors.js'
+import type {SessionRecord} from '../session-record.js'
+import {ticketExpiresAt} from '../ticket.js'
+import type {EnvironmentVariable} from './shell.js'
+import {formatTimestamp} from './session-json.js'
+
+/**
+ * `pve-login` is what `env` prints without `--for`: bpg's names (the only consumer that takes a ticket as such)
+ * plus pve-login's own metadata. `all` is the union of every preset.
+ */
+export type Consumer = 'pve-login' | 'bpg' | 'telmate' | 'packer' | 'ansible' | 'proxmoxer' | 'all'
+
+export const CONSUMERS: readonly Consumer[] = ['pve-login', 'bpg', 'telmate', 'packer', 'ansible', 'proxmoxer', 'all']
+
+/** What the variables are made from: the parts of a stored session a consumer needs. */
+export type SessionCredentials = Pick<SessionRecord, 'server' | 'username' | 'ticket' | 'csrfToken' | 'issuedAt'>
+
+export interface SessionVariablesOptions {
+  /** One consumer, or several (a repeated `--for`); their variables are merged without duplicate names. */
+  consumer?: Consumer | readonly Consumer[]
+  /**
+   * Also tell the consumers to skip TLS verification, in each one's own words. Only when the user asked for it
+   * (`--insecure` passed through): the default must never weaken a tool's TLS.
+   */
+  insecure?: boolean
+}
+
+export interface SessionVariables {
+  variables: EnvironmentVariable[]
+  /** Things the person should know about these variables, one sentence each, for stderr. */
+  notes: string[]
+}
+
+/** Set in the environment of a command run by `pve-login exec`, so a nested `pve-login exec` can refuse. */
+export const EXEC_MARKER = {name: 'PVE_LOGIN_EXEC', value: '1'} as const
+
+export function isInsideExec(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env[EXEC_MARKER.name] === EXEC_MARKER.value
+}
+
+export function parseConsumer(value: string): Consumer {
+  if ((CONSUMERS as readonly string[]).includes(value)) return value as Consumer
+  throw new InvalidInputError(`Unknown consumer "${value}" for --for.`, {hint: `Choose one of: ${CONSUMERS.join(', ')}.`})
+}
+
+/** The concrete presets; `all` expands to these, in this order. */
+type Preset = Exclude<Consumer, 'all'>
+const PRESETS: readonly Preset[] = ['pve-login', 'bpg', 'telmate', 'packer', 'ansible', 'proxmoxer']
+
+/** Consumers that get the ticket as a *password*: they log in with it and keep renewing on their own. */
+const TICKET_AS_PASSWORD: ReadonlySet<Preset> = new Set(['telmate', 'packer', 'ansible', 'proxmoxer'])
+
+/** The presets behind a `--for` choice, in order, each once; no choice means the `pve-login` default. */
+function expandConsumers(consumer: SessionVariablesOptions['consumer']): Preset[] {
+  const requested: readonly Consumer[] = consumer === undefined ? ['pve-login'] : typeof consumer === 'string' ? [consumer] : consumer
+  return [...new Set(requested.flatMap((each) => (each === 'all' ? PRESETS : [each])))]
+}
+
+/** The parts of the server URL each consumer wants, computed once. */
+interface Endpoint {
+  /** `https://pve.example.com:8006`: bpg wants the origin without `/api2/json`. */
+  origin: string
+  /** `https://pve.example.com:8006/api2/json`: Telmate and Packer want the API base. */
+  apiUrl: string
+  /**
+   * `pve.example.com`, or `[2001:db8::1]` in URL brackets. Unsure: proxmoxer 1.x splits the host on every `:`, so
+   * an IPv6 host only works with a proxmoxer that understands brackets (the 2.x line is believed to).
+   */
+  host: string
+  /** Always spelled out: proxmoxer (under community.proxmox too) defaults to 8006, so an implicit 443 would be wrong. */
+  port: string
+}
+
+/**
+ * The variables that make `consumer` use this session. The values are secrets: callers print them only to stdout
+ * (or into a child's environment), never into logs.
+ */
+export function sessionVariables(session: SessionCredentials, options: SessionVariablesOptions = {}): SessionVariables {
+  const presets = expandConsumers(options.consumer)
+  const endpoint = parseEndpoint(session.server)
+  const expiresAt = formatTimestamp(ticketExpiresAt(parseIssuedAt(session.issuedAt)))
+  const insecure = options.insecure === true
+
+  const variables: EnvironmentVariable[] = []
+  const byName = new Map<string, string>()
+  for (const preset of presets) {
+    for (const [name, value] of presetVariables(preset, session, endpoint, expiresAt, insecure)) {
+      const earlier = byName.get(name)
+      if (earlier === undefined) {
+        byName.set(name, value)
+        variables.push([name, value])
+      } else if (earlier !== value) {
+        // Presets that share a name (ansible and proxmoxer, packer's PROXMOX_PASSWORD) must agree on its value.
+        throw new Error(`internal: ${name} has two different values for --for ${presets.join(',')}`)
+      }
+    }
+  }
+  return {variables, notes: presetNotes(presets)}
+}
+
+function presetVariables(preset: Preset, session: SessionCredentials, endpoint: Endpoint, expiresAt: string, insecure: boolean): EnvironmentVariable[] {
+  switch (preset) {
+    case 'pve-login':
+      return [
+        ...presetVariables('bpg', session, endpoint, expiresAt, insecure),
+        ['PVE_LOGIN_USERNAME', session.username],
+        ['PVE_LOGIN_EXPIRES_AT', expiresAt],
+      ]
+    case 'bpg':
+      // bpg/terraform-provider-proxmox fwprovider/provider.go. No PROXMOX_VE_USERNAME: bpg reads the user from the
+      // ticket, and the ticket outranks username/password anyway (docs/index.md); bpg never renews the ticket.
+      return [
+        ['PROXMOX_VE_ENDPOINT', endpoint.origin],
+        ['PROXMOX_VE_AUTH_TICKET', session.ticket],
+        ['PROXMOX_VE_CSRF_PREVENTION_TOKEN', session.csrfToken],
+        ...(insecure ? [['PROXMOX_VE_INSECURE', 'true'] as const] : []),
+      ]
+    case 'telmate':
+      // Telmate/terraform-provider-proxmox proxmox/provider.go: no ticket variable; PM_PASS goes to
+      // client.Login(user, pass, otp), and PVE's /access/ticket takes a valid ticket as the password.
+      return [
+        ['PM_API_URL', endpoint.apiUrl],
+        ['PM_USER', session.username],
+        ['PM_PASS', session.ticket],
+        ...(insecure ? [['PM_TLS_INSECURE', 'true'] as const] : []),
+      ]
+    case 'packer':
+      // hashicorp/packer-plugin-proxmox builder/proxmox/common/config.go. That the ticket works as
+      // PROXMOX_PASSWORD is inferred, not tested: Packer logs in through proxmox-api-go's Login, the same call as
+      // Telmate. Packer's TLS switch is the template key `insecure_skip_tls_verify`; it has no variable for it.
+      return [
+        ['PROXMOX_URL', endpoint.apiUrl],
+        ['PROXMOX_USERNAME', session.username],
+        ['PROXMOX_PASSWORD', session.ticket],
+      ]
+    case 'ansible':
+    case 'proxmoxer':
+      // ansible-collections/community.proxmox plugins/module_utils/proxmox.py (proxmox_auth_argument_spec), which
+      // logs in through proxmoxer's ProxmoxAPI(host, port=, user=, password=) and renews every hour. Older
+      // community.general modules read the same host/user/password names (they differ in the API-token names only,
+      // which we do not set). proxmoxer itself reads no variables: a script passes these four to ProxmoxAPI, so it
+      // gets the same names. PROXMOX_VALIDATE_CERTS is a bool option in community.proxmox.
+      return [
+        ['PROXMOX_HOST', endpoint.host],
+        ['PROXMOX_PORT', endpoint.port],
+        ['PROXMOX_USER', session.username],
+        ['PROXMOX_PASSWORD', session.ticket],
+        ...(insecure ? [['PROXMOX_VALIDATE_CERTS', 'false'] as const] : []),
+      ]
+  }
+}
+
+function presetNotes(presets: readonly Preset[]): string[] {
+  const notes: string[] = []
+  const passwordUsers = presets.filter((preset) => TICKET_AS_PASSWORD.has(preset))
+  if (passwordUsers.length > 0) {
+    notes.push(
+      `${passwordUsers.join(', ')} get${passwordUsers.length === 1 ? 's' : ''} the ticket as a password: those tools renew the ticket on their own, so their ticket and the cached one diverge (the cached one still expires on schedule).`,
+    )
+  }
+  if (presets.includes('proxmoxer')) {
+    notes.push(
+      "proxmoxer reads no environment variables: pass them yourself, e.g. ProxmoxAPI(os.environ['PROXMOX_HOST'], port=int(os.environ['PROXMOX_PORT']), user=os.environ['PROXMOX_USER'], password=os.environ['PROXMOX_PASSWORD']).",
+    )
+  }
+  return notes
+}
+
+/**
+ * API-token variables in the caller's environment that would make a consumer ignore the ticket pve-login hands
+ * it. bpg's order is documented (api_token > auth_ticket > username/password, bpg docs/index.md). For Telmate and
+ * Packer we only know they read a token variable, not which credential wins, so the warning says "may".
+ */
+const COMPETING_TOKENS: Readonly<Record<Preset, readonly {name: string; certain: boolean}[]>> = {
+  'pve-login': [
+    {name: 'PROXMOX_VE_API_TOKEN', certain: true},
+    // The SDK half of bpg's provider also reads the legacy alias (proxmoxtf/provider/provider.go GetAnyStringEnv).
+    {name: 'PM_VE_API_TOKEN', certain: true},
+  ],
+  bpg: [
+    {name: 'PROXMOX_VE_API_TOKEN', certain: true},
+    {name: 'PM_VE_API_TOKEN', certain: true},
+  ],
+  telmate: [
+    {name: 'PM_API_TOKEN_ID', certain: false},
+    {name: 'PM_API_TOKEN_SECRET', certain: false},
+  ],
+  packer: [{name: 'PROXMOX_TOKEN', certain: false}],
+  // community.proxmox uses the password whenever one is set and the token only otherwise (ProxmoxAnsible._connect).
+  ansible: [],
+  // proxmoxer reads no variables; what a script does with PROXMOX_TOKEN_* is up to the script.
+  proxmoxer: [],
+}
+
+const CONSUMER_LABEL: Readonly<Record<Preset, string>> = {
+  'pve-login': 'The bpg Terraform provider',
+  bpg: 'The bpg Terraform provider',
+  telmate: 'The Telmate Terraform provider',
+  packer: 'Packer',
+  ansible: 'community.proxmox',
+  proxmoxer: 'proxmoxer',
+}
+
+/** Warnings (for stderr) about API tokens in `callerEnv` that the chosen consumers prefer, or may prefer, over the ticket. */
+export function competingCredentialWarnings(
+  callerEnv: Readonly<Record<string, string | undefined>>,
+  options: Pick<SessionVariablesOptions, 'consumer'> = {},
+): string[] {
+  const presets = expandConsumers(options.consumer)
+  const warnings: string[] = []
+  const warned = new Set<string>()
+  for (const preset of presets) {
+    for (const {name, certain} of COMPETING_TOKENS[preset]) {
+      if (!callerEnv[name] || warned.has(name)) continue
+      warned.add(name)
+      warnings.push(
+        certain
+          ? `${name} is set: ${CONSUMER_LABEL[preset]} uses an API token in preference to the ticket. Unset it (e.g. \`unset ${name}\`) to use this login.`
+          : `${name} is set: ${CONSUMER_LABEL[preset]} may use the API token instead of the ticket. Unset it to be sure this login is used.`,
+      )
+    }
+  }
+  return warnings
+}
+
+function parseEndpoint(server: string): Endpoint {
+  let url: URL
+  try {
+    url = new URL(server)
+  } catch (error) {
+    throw new SessionCorruptError(`The session's server "${server}" is not a URL.`, {cause: error})
+  }
+  // The record holds an origin; trimming the path too would break a PVE behind a path-prefix proxy, so keep it.
+  const origin = `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+  const port = url.port || (url.protocol === 'http:' ? '80' : '443')
+  return {origin, apiUrl: `${origin}/api2/json`, host: url.hostname, port}
+}
+
+function parseIssuedAt(issuedAt: string): Date {
+  const date = new Date(issuedAt)
+  if (Number.isNaN(date.getTime())) throw new SessionCorruptError(`The session's issue time "${issuedAt}" is not a date.`)
+  return date
+}

@@ -1,0 +1,126 @@
+/**
+ * The JSON that scripts read: `pve-login ticket --json` (one session, with the secret) and `pve-login status --json`
+ * (every session, never a secret). These shapes are a contract: schemas/ticket.json and schemas/status.json
+ * describe them and test/format-session-json.test.ts keeps both in step. Add optional fields; never rename or
+ * remove one.
+ */
+import type {SessionRecord} from '../session-record.js'
+import type {StoreKind} from '../store/ticket-store.js'
+import {hasClockSkew, ticketExpiresAt, usableSecondsLeft} from '../ticket.js'
+import {SessionCorruptError} from '../errors.js'
+
+/** `pve-login ticket --json`. */
+export interface TicketJson {
+  /** Server origin without `/api2/json`, e.g. `https://pve.example.com:8006`. */
+  endpoint: string
+  /** PVE user id, e.g. `alice@entra-cli`. */
+  username: string
+  /** Send as the `PVEAuthCookie` cookie. */
+  ticket: string
+  /** Send as the `CSRFPreventionToken` header on every request that is not a GET. */
+  csrfToken: string
+  /** The PVE cluster's name; null for a single node that is not in a cluster. */
+  clusterName: string | null
+  /** ISO 8601 UTC, seconds precision: when PVE issued the ticket (from its hex timestamp). */
+  issuedAt: string
+  /** ISO 8601 UTC: when PVE stops accepting the ticket (issuedAt + 2 h). */
+  expiresAt: string
+}
+
+/** One entry of `pve-login status --json`. */
+export interface SessionStatus {
+  server: string
+  realm: string
+  username: string
+  clusterName: string | null
+  issuedAt: string
+  expiresAt: string
+  /**
+   * Whole seconds pve-login will still use the ticket: until expiresAt minus a safety margin (src/ticket.ts).
+   * Negative once it is no longer used.
+   */
+  secondsLeft: number
+  /** True while valid with fewer than the renewal threshold's seconds left: the next use renews without a browser. */
+  renewalDue: boolean
+  /** Where the session is kept: `keychain`, `file` or `none`. */
+  store: StoreKind
+  /** The ticket can be used now: secondsLeft > 0 and its issue time is not beyond PVE's grace in the future. */
+  valid: boolean
+}
+
+/** A stored session and the store it came from: what `status` lists. */
+export interface StatusSource {
+  record: SessionRecord
+  store: StoreKind
+}
+
+export interface StatusOptions {
+  now: Date
+  /**
+   * Renewal is due once fewer than this many usable seconds (secondsLeft) remain: the same measure as
+   * src/session.ts's RENEW_BEFORE_SECONDS and the CLI's --min-valid, so pass the value the caller renews at.
+   * Default 1800 (proxmox-login's REFRESH_EARLY_BY).
+   */
+  renewBeforeSeconds?: number
+}
+
+export const DEFAULT_RENEW_BEFORE_SECONDS = 1800
+
+export function ticketJson(record: Pick<SessionRecord, 'server' | 'username' | 'ticket' | 'csrfToken' | 'clusterName' | 'issuedAt'>): TicketJson {
+  const issuedAt = parseRecordTime(record.issuedAt, 'issue time')
+  return {
+    endpoint: record.server.replace(/\/+$/, ''),
+    username: record.username,
+    ticket: record.ticket,
+    csrfToken: record.csrfToken,
+    clusterName: record.clusterName ?? null,
+    issuedAt: formatTimestamp(issuedAt),
+    expiresAt: formatTimestamp(ticketExpiresAt(issuedAt)),
+  }
+}
+
+/** The `status --json` entry for one session, as of `options.now`. Carries no secret. */
+export function sessionStatus(source: StatusSource, options: StatusOptions): SessionStatus {
+  const {record, store} = source
+  const issuedAt = parseRecordTime(record.issuedAt, 'issue time')
+  const expiresAt = ticketExpiresAt(issuedAt)
+  const secondsLeft = Math.floor(usableSecondsLeft(issuedAt, options.now))
+  const valid = secondsLeft > 0 && !hasClockSkew(issuedAt, options.now)
+  const renewBefore = options.renewBeforeSeconds ?? DEFAULT_RENEW_BEFORE_SECONDS
+  return {
+    server: record.server,
+    realm: record.realm,
+    username: record.username,
+    clusterName: record.clusterName ?? null,
+    issuedAt: formatTimestamp(issuedAt),
+    expiresAt: formatTimestamp(expiresAt),
+    secondsLeft,
+    // An expired ticket cannot renew itself (PVE wants a valid one as the password): that needs a browser login.
+    renewalDue: valid && secondsLeft < renewBefore,
+    store,
+    valid,
+  }
+}
+
+export function statusJson(sources: readonly StatusSource[], options: StatusOptions): SessionStatus[] {
+  return sources.map((source) => sessionStatus(source, options))
+}
+
+/** JSON as pve-login prints it: two-space indent and a final newline, so `jq` and people read it alike. */
+export function renderJson(value: TicketJson | readonly SessionStatus[] | SessionStatus): string {
+  return `${JSON.stringify(value, null, 2)}\n`
+}
+
+/**
+ * ISO 8601 in UTC with whole seconds (`2026-11-23T17:00:00Z`): ticket times have second resolution, and the
+ * `.000` of Date#toISOString only looks like precision.
+ */
+export function formatTimestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+function parseRecordTime(text: string, what: string): Date {
+  const date = new Date(text)
+  if (Number.isNaN(date.getTime())) throw new SessionCorruptError(`The session's ${what} "${text}" is not a date.`)
+  return date
+}
