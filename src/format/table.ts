@@ -1,0 +1,53 @@
+/**
+ * `pve-login status` for people: one aligned line per session. Scripts use `status --json` instead; this text may
+ * change between versions.
+ */
+import {formatDuration} from './duration.js'
+import {sessionStatus, type StatusOptions, type StatusSource} from './session-json.js'
+
+const HEADERS = ['SERVER', 'REALM', 'USER', 'CLUSTER', 'EXPIRES-IN', 'STORE'] as const
+
+/** The table for `status`, ending in a newline; a short sentence instead when there are no sessions. */
+export function renderStatusTable(rows: readonly StatusSource[], options: StatusOptions): string {
+  if (rows.length === 0) return 'No sessions.\n'
+  const cells = rows.map((row) => {
+    const status = sessionStatus(row, options)
+    return [serverLabel(status.server), status.realm, status.username, status.clusterName ?? '-', expiresIn(status), status.store].map(printable)
+  })
+  const table = [[...HEADERS], ...cells]
+  const widths = HEADERS.map((_, column) => Math.max(...table.map((line) => displayWidth(line[column] ?? ''))))
+  return table
+    .map((line) =>
+      line
+        // Pad every column but the last, so no line ends in spaces.
+        .map((cell, column) => (column === line.length - 1 ? cell : cell + ' '.repeat((widths[column] ?? 0) - displayWidth(cell))))
+        .join('  '),
+    )
+    .map((line) => `${line}\n`)
+    .join('')
+}
+
+function expiresIn(status: ReturnType<typeof sessionStatus>): string {
+  if (status.secondsLeft > 0 && !status.valid) return 'not yet valid (clock skew?)'
+  if (!status.valid) return `expired ${formatDuration(-status.secondsLeft)} ago`
+  return status.renewalDue ? `${formatDuration(status.secondsLeft)} (renewal due)` : formatDuration(status.secondsLeft)
+}
+
+/** `https://pve.example.com:8006` → `pve.example.com:8006`: the scheme is almost always https and costs width. */
+function serverLabel(server: string): string {
+  return server.startsWith('https://') ? server.slice('https://'.length).replace(/\/+$/, '') : server
+}
+
+/**
+ * The cluster name and realm come from the server: control characters (an ESC sequence could rewrite the
+ * terminal) are shown as `\xNN` instead of being sent to it.
+ */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- the point is to find control characters
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
+/** Columns a string takes in a terminal, counting code points (wide CJK characters are not special-cased). */
+function displayWidth(text: string): number {
+  return [...text].length
+}

@@ -1,0 +1,56 @@
+/** parseDuration (the CLI's --min-valid and friends) and formatDuration (status, messages). */
+import {describe, expect, test} from '@jest/globals'
+import {InvalidInputError} from '../src/errors.js'
+import {formatDuration, parseDuration} from '../src/format/duration.js'
+
+describe('parseDuration', () => {
+  test.each([
+    ['3600', 3600],
+    ['0', 0],
+    ['90m', 5400],
+    ['2h', 7200],
+    ['1h30m', 5400],
+    ['1h 30m', 5400],
+    ['45s', 45],
+    ['1d', 86_400],
+    ['1d2h3m4s', 93_784],
+    ['  15m ', 900],
+    ['2H', 7200],
+  ])('%p is %p seconds', (text, seconds) => {
+    expect(parseDuration(text)).toBe(seconds)
+  })
+
+  test.each(['', ' ', '1.5h', '-5m', '+5m', '5 minutes', '10ms', '1h30', '30m1h', '1h1h', 'h', '1x', '9'.repeat(20)])('%p is refused with a hint', (text) => {
+    expect(() => parseDuration(text)).toThrow(InvalidInputError)
+    expect(() => parseDuration(text)).toThrow(expect.objectContaining({hint: expect.stringContaining('90m, 1h30m')}))
+  })
+})
+
+describe('formatDuration', () => {
+  test.each([
+    [0, '0s'],
+    [0.9, '0s'],
+    [45, '45s'],
+    [59.99, '59s'],
+    [60, '1m'],
+    [330, '5m 30s'],
+    [3600, '1h'],
+    [4980, '1h 23m'],
+    [4999, '1h 23m'],
+    [7200, '2h'],
+    [86_400, '1d'],
+    [86_400 + 3600 * 4 + 300, '1d 4h'],
+    [-300, '-5m'],
+  ])('%p seconds is %p', (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text)
+  })
+
+  test('round-trips through parseDuration where no unit is dropped', () => {
+    for (const seconds of [0, 45, 330, 4980, 7200, 93_600]) expect(parseDuration(formatDuration(seconds))).toBe(seconds)
+  })
+
+  test('refuses NaN and infinity', () => {
+    expect(() => formatDuration(Number.NaN)).toThrow(InvalidInputError)
+    expect(() => formatDuration(Number.POSITIVE_INFINITY)).toThrow(InvalidInputError)
+  })
+})
