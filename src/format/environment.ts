@@ -1,7 +1,7 @@
 /**
  * Which environment variables hand a session to which tool (`pve-login env --for …`, `pve-login exec`). Every name
- * here is one the consumer itself reads, taken from its source (docs/output-formats.md lists them with citations;
- * /work/shared/reference/peers.md §4 is the research behind it). Pure: a session in, `[name, value]` pairs out.
+ * here is one the consumer itself reads, taken from its source; docs/output-formats.md lists them with the file
+ * each comes from. Pure: a session in, `[name, value]` pairs out.
  */
 import {SessionCorruptError, InvalidInputError} from '../errors.js'
 import type {SessionRecord} from '../session-record.js'
