@@ -1,0 +1,370 @@
+import {AuthenticationFailedError, LoginRequiredError, PveApiError} from './errors.js'
+import {acquireSessionLock} from './lock.js'
+import type {LoginProgress} from './login.js'
+import {resolvePaths} from './paths.js'
+import {rememberProfile} from './profile-config.js'
+import type {PveClient, TicketResponse} from './pve-client.js'
+import type {SessionKey, SessionRecord} from './session-record.js'
+import {resolveSettings, type Settings, type SettingsInput} from './settings.js'
+import {openStore, parseStoreChoice} from './store/open-store.js'
+import {findSession, sessionAccount, type StoreKind, type TicketStore} from './store/ticket-store.js'
+import {hasClockSkew, parseTicket, ticketExpiresAt, usableSecondsLeft} from './ticket.js'
+
+/** Renew when fewer than this many seconds of use are left (the default for getSession and the CLI's --min-valid). */
+export const DEFAULT_MIN_VALID_SECONDS = 3600
+/** Session.keepAlive and requests renew once fewer than this many seconds are left (proxmox-login's REFRESH_EARLY_BY). */
+export const RENEW_BEFORE_SECONDS = 1800
+
+export interface SessionLogger {
+  warn(message: string): void
+}
+
+export interface SessionOptions extends SettingsInput {
+  /**
+   * May a browser login start when no cached or renewable ticket exists? Default: only when stdin and stderr are
+   * terminals, so a background job never opens a browser.
+   */
+  interactive?: boolean
+  /** Renew (or log in) when the ticket has fewer seconds of use left than this. Default 3600. */
+  minValidSeconds?: number
+  /** Log in through the browser even when a usable ticket exists. */
+  forceLogin?: boolean
+  /** How long to wait for the browser step, in ms (default 300 000). */
+  timeoutMs?: number
+  ports?: number[]
+  redirectHost?: '127.0.0.1' | 'localhost'
+  /** Opens the IdP URL; `false` never opens one (the URL comes through onProgress). Default: see browserCommand. */
+  openBrowser?: ((url: string) => Promise<void> | void) | false
+  /** Command that opens a URL (appended as its last argument, no shell). Default: BROWSER, else the system browser. */
+  browserCommand?: string
+  /** Where a person may paste the redirected URL when the browser runs on another machine. */
+  pasteInput?: NodeJS.ReadableStream
+  onProgress?: (event: LoginProgress) => void
+  /** Told about things a person should know (fallbacks, clock skew, another process logging in). */
+  logger?: SessionLogger
+  signal?: AbortSignal
+  keychainTimeoutMs?: number
+  /** The clock. Tests and simulations move it; everything else leaves it alone. */
+  now?: () => Date
+}
+
+/** How a session was obtained, for status lines. */
+export type SessionSource = 'cache' | 'renewed' | 'login'
+
+export interface KeepAliveOptions {
+  /** How often to check whether a renewal is due (ms). Default 60 000. */
+  intervalMs?: number
+  onRenewed?: (session: Session) => void
+  onError?: (error: unknown) => void
+}
+
+/**
+ * A signed-in PVE session: the ticket and CSRF token, and requests made with them. Requests renew the ticket first
+ * when it is close to its end, and keepAlive() does so in the background for long, idle stretches.
+ */
+export class Session {
+  private renewing: Promise<void> | undefined
+  private keepAliveTimer: NodeJS.Timeout | undefined
+
+  /** @internal Use getSession() or loginSession(). */
+  constructor(
+    private current: SessionRecord,
+    readonly source: SessionSource,
+    private readonly client: PveClient,
+    private readonly store: TicketStore,
+    private readonly settings: Settings,
+    private readonly now: () => Date,
+    private readonly logger: SessionLogger | undefined,
+  ) {}
+
+  get server(): string {
+    return this.current.server
+  }
+  get realm(): string {
+    return this.current.realm
+  }
+  get username(): string {
+    return this.current.username
+  }
+  get ticket(): string {
+    return this.current.ticket
+  }
+  get csrfToken(): string {
+    return this.current.csrfToken
+  }
+  get clusterName(): string | undefined {
+    return this.current.clusterName
+  }
+  get issuedAt(): Date {
+    return new Date(this.current.issuedAt)
+  }
+  get expiresAt(): Date {
+    return ticketExpiresAt(this.issuedAt)
+  }
+  /** The stored form of this session (a copy). */
+  get record(): SessionRecord {
+    return {...this.current}
+  }
+  /** Where the session is kept: keychain, file or none. */
+  get storeKind(): StoreKind {
+    return this.store.kind
+  }
+  /** An undici dispatcher with this server's TLS trust (pin, CA), for `fetch(url, {dispatcher})` and undici users. */
+  get dispatcher(): PveClient['dispatcher'] {
+    return this.client.dispatcher
+  }
+
+  /** Headers that authenticate a request made with another HTTP client. Writes (non-GET) need the CSRF token. */
+  headers(method = 'GET'): Record<string, string> {
+    const headers: Record<string, string> = {Cookie: `PVEAuthCookie=${this.current.ticket}`}
+    if (method.toUpperCase() !== 'GET') headers['CSRFPreventionToken'] = this.current.csrfToken
+    return headers
+  }
+
+  /** One API call; returns PVE's `data`. `path` is below /api2/json, e.g. `/nodes`. */
+  async request<T = unknown>(method: string, path: string, params?: Record<string, unknown>): Promise<T> {
+    if (usableSecondsLeft(this.issuedAt, this.now()) < RENEW_BEFORE_SECONDS) await this.renew()
+    return this.client.request<T>(method, path, {params, ticket: this.current.ticket, csrfToken: this.current.csrfToken})
+  }
+  get<T = unknown>(path: string, params?: Record<string, unknown>): Promise<T> {
+    return this.request<T>('GET', path, params)
+  }
+  post<T = unknown>(path: string, params?: Record<string, unknown>): Promise<T> {
+    return this.request<T>('POST', path, params)
+  }
+  put<T = unknown>(path: string, params?: Record<string, unknown>): Promise<T> {
+    return this.request<T>('PUT', path, params)
+  }
+  delete<T = unknown>(path: string, params?: Record<string, unknown>): Promise<T> {
+    return this.request<T>('DELETE', path, params)
+  }
+
+  /** Renews the ticket now (POST /access/ticket with the ticket as password) and stores the result. */
+  renew(): Promise<void> {
+    this.renewing ??= this.renewOnce().finally(() => {
+      this.renewing = undefined
+    })
+    return this.renewing
+  }
+
+  /**
+   * Keeps the ticket valid while the script runs for hours: checks every intervalMs and renews when fewer than
+   * 30 minutes are left. The timer does not keep the process alive; close() stops it.
+   */
+  keepAlive(options: KeepAliveOptions = {}): void {
+    this.stopKeepAlive()
+    this.keepAliveTimer = setInterval(() => {
+      if (usableSecondsLeft(this.issuedAt, this.now()) >= RENEW_BEFORE_SECONDS) return
+      this.renew().then(
+        () => options.onRenewed?.(this),
+        (error: unknown) => (options.onError ? options.onError(error) : this.logger?.warn(`Background renewal failed: ${(error as Error).message}`)),
+      )
+    }, options.intervalMs ?? 60_000)
+    this.keepAliveTimer.unref()
+  }
+
+  /** Stops keepAlive and closes connections. The ticket stays valid (and cached) until it expires. */
+  async close(): Promise<void> {
+    this.stopKeepAlive()
+    await this.client.close()
+  }
+
+  private stopKeepAlive(): void {
+    if (this.keepAliveTimer) clearInterval(this.keepAliveTimer)
+    this.keepAliveTimer = undefined
+  }
+
+  private async renewOnce(): Promise<void> {
+    const release = await acquireSessionLock(this.settings.paths.stateDir, keyOf(this.current))
+    try {
+      // Another process may have renewed while we waited for the lock.
+      const stored = findSession(await this.store.list(), keyOf(this.current))
+      if (stored && stored.username === this.current.username && Date.parse(stored.issuedAt) > Date.parse(this.current.issuedAt)) {
+        this.current = stored
+        if (usableSecondsLeft(this.issuedAt, this.now()) >= RENEW_BEFORE_SECONDS) return
+      }
+      this.current = await renewRecord(this.client, this.current, this.now)
+      await this.store.save(this.current)
+    } finally {
+      await release()
+    }
+  }
+}
+
+/** A session as stored, with where it came from: what `getSession` builds a Session from. */
+export interface ObtainedSession {
+  record: SessionRecord
+  source: SessionSource
+  settings: Settings
+  store: TicketStore
+}
+
+/**
+ * The session to use for a server and realm: the cached ticket when it has minValidSeconds left, else a silent
+ * renewal, else (only when interactive) a browser login. One process at a time does the renewal or login per
+ * server and realm; the others wait and then take its result from the store. Never replaces a usable cached
+ * ticket with a failure.
+ */
+export async function getSession(options: SessionOptions = {}): Promise<Session> {
+  const obtained = await obtainSession(options)
+  const client = await createClient(obtained.settings)
+  return new Session(obtained.record, obtained.source, client, obtained.store, obtained.settings, options.now ?? systemClock, options.logger)
+}
+
+/**
+ * getSession without the Session object: the stored record only. The HTTP stack (undici) is loaded only when a
+ * renewal or login is needed, so answering from the cache stays cheap (the CLI's `env` and `ticket` use this).
+ */
+export async function obtainSession(options: SessionOptions = {}): Promise<ObtainedSession> {
+  const settings = await resolveSettings(options)
+  const now = options.now ?? systemClock
+  const minValid = options.minValidSeconds ?? DEFAULT_MIN_VALID_SECONDS
+  const store = openSettingsStore(settings, options)
+  const key: SessionKey = {server: settings.server, realm: settings.realm}
+  const fresh = (record: SessionRecord): boolean => usableSecondsLeft(new Date(record.issuedAt), now()) >= minValid
+  const done = (record: SessionRecord, source: SessionSource): ObtainedSession => {
+    warnAboutSkew(record, now, options.logger)
+    return {record, source, settings, store}
+  }
+
+  if (!options.forceLogin) {
+    const cached = await readSession(store, key, options.logger)
+    if (cached && fresh(cached)) return done(cached, 'cache')
+  }
+
+  const release = await acquireSessionLock(settings.paths.stateDir, key, {
+    signal: options.signal,
+    onWait: () => options.logger?.warn('Another pve-login is logging in or renewing this session; waiting for it…'),
+  })
+  let client: PveClient | undefined
+  try {
+    const cached = await readSession(store, key, options.logger)
+    if (!options.forceLogin) {
+      if (cached && fresh(cached)) return done(cached, 'cache')
+      if (cached && usableSecondsLeft(new Date(cached.issuedAt), now()) > 0) {
+        client = await createClient(settings)
+        const renewed = await tryRenew(client, cached, now, options.logger)
+        if (renewed) {
+          if (renewed !== cached) await store.save(renewed)
+          return done(renewed, renewed === cached ? 'cache' : 'renewed')
+        }
+      }
+    }
+    const interactive = options.interactive ?? Boolean(process.stdin.isTTY && process.stderr.isTTY)
+    if (!interactive) {
+      throw new LoginRequiredError(`No valid PVE ticket for realm ${settings.realm} on ${settings.server}, and an interactive login is not allowed here.`, {
+        hint: `Run: pve-login --server ${settings.server} --realm ${settings.realm}`,
+      })
+    }
+    return done(await loginAndStore(settings, store, options), 'login')
+  } finally {
+    await client?.close()
+    await release()
+  }
+}
+
+/** Runs the browser login (always, whatever is cached) and stores the result: what `pve-login login` does. */
+export async function loginSession(options: SessionOptions = {}): Promise<Session> {
+  return getSession({...options, forceLogin: true, interactive: true})
+}
+
+/** Removes local sessions. A PVE ticket cannot be revoked on the server; it stays valid until it expires. */
+export async function logout(options: SettingsInput & {all?: boolean; keychainTimeoutMs?: number; logger?: SessionLogger}): Promise<SessionRecord[]> {
+  const selected = options.all ? undefined : await resolveSettings(options)
+  const store = openSettingsStore(selected ?? (await resolveStoreOnly(options)), options)
+  const {records} = await store.list()
+  const doomed = selected ? records.filter((r) => r.server === selected.server && r.realm === selected.realm) : records
+  for (const record of doomed) await store.remove(sessionAccount(record))
+  return doomed
+}
+
+async function loginAndStore(settings: Settings, store: TicketStore, options: SessionOptions): Promise<SessionRecord> {
+  const {login} = await import('./login.js')
+  const record = await login({
+    server: settings.server,
+    realm: settings.realm,
+    tls: settings.tls,
+    ports: options.ports,
+    redirectHost: options.redirectHost,
+    openBrowser: options.openBrowser,
+    browserCommand: options.browserCommand,
+    env: options.env,
+    pasteInput: options.pasteInput,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  })
+  await store.save(record)
+  await rememberProfile(settings.paths.configDir, settings.profile, {
+    server: settings.server,
+    realm: settings.realm,
+    fingerprint: record.tlsPin ?? settings.tls.fingerprint,
+    caFile: settings.tls.caFile,
+  })
+  return record
+}
+
+async function tryRenew(client: PveClient, record: SessionRecord, now: () => Date, logger: SessionLogger | undefined): Promise<SessionRecord | undefined> {
+  try {
+    return await renewRecord(client, record, now)
+  } catch (error) {
+    // PVE refuses an expired or revoked-user ticket: a browser login is the only way on.
+    if (error instanceof AuthenticationFailedError || (error instanceof PveApiError && error.status === 401)) return undefined
+    const left = usableSecondsLeft(new Date(record.issuedAt), now())
+    logger?.warn(`Renewing the ticket failed (${(error as Error).message}); using the cached ticket, valid for ${Math.floor(left / 60)} more minutes.`)
+    return record
+  }
+}
+
+async function renewRecord(client: PveClient, record: SessionRecord, now: () => Date): Promise<SessionRecord> {
+  const response: TicketResponse = await client.renewTicket(record.username, record.ticket)
+  return {
+    ...record,
+    ticket: response.ticket,
+    csrfToken: response.CSRFPreventionToken,
+    clusterName: response.clustername ?? record.clusterName,
+    issuedAt: (parseTicket(response.ticket)?.issuedAt ?? now()).toISOString(),
+  }
+}
+
+async function readSession(store: TicketStore, key: SessionKey, logger: SessionLogger | undefined): Promise<SessionRecord | undefined> {
+  const listing = await store.list()
+  for (const account of listing.corrupt) {
+    logger?.warn(`Ignoring the unreadable stored session "${account}" in ${store.location}; the next login replaces it.`)
+  }
+  return findSession(listing, key)
+}
+
+const warnedSkew = new WeakSet<SessionLogger>()
+function warnAboutSkew(record: SessionRecord, now: () => Date, logger: SessionLogger | undefined): void {
+  if (!logger || warnedSkew.has(logger) || !hasClockSkew(new Date(record.issuedAt), now())) return
+  warnedSkew.add(logger)
+  logger.warn(`The ticket was issued at ${record.issuedAt}, more than 5 minutes in the future: this computer's clock (or the server's) is wrong, so renewal timing will be off. Check NTP on both.`)
+}
+
+function openSettingsStore(settings: Pick<Settings, 'store' | 'paths'>, options: {keychainTimeoutMs?: number; logger?: SessionLogger}): TicketStore {
+  return openStore({
+    choice: settings.store,
+    stateDir: settings.paths.stateDir,
+    keychainTimeoutMs: options.keychainTimeoutMs,
+    onFallback: (message) => options.logger?.warn(message),
+  })
+}
+
+async function resolveStoreOnly(input: SettingsInput): Promise<Pick<Settings, 'store' | 'paths'>> {
+  const env = input.env ?? process.env
+  return {paths: resolvePaths(env), store: parseStoreChoice(input.store ?? env['PVE_LOGIN_STORE'])}
+}
+
+function systemClock(): Date {
+  return new Date()
+}
+
+async function createClient(settings: Settings): Promise<PveClient> {
+  const {PveClient} = await import('./pve-client.js')
+  return new PveClient({server: settings.server, tls: settings.tls})
+}
+
+function keyOf(record: SessionRecord): SessionKey {
+  return {server: record.server, realm: record.realm}
+}

@@ -1,0 +1,64 @@
+import {InvalidInputError} from './errors.js'
+import {resolvePaths, type PveLoginPaths} from './paths.js'
+import {checkProfileName, DEFAULT_PROFILE, readProfile, type Profile} from './profile-config.js'
+import {normalizeServer} from './server-url.js'
+import {parseStoreChoice, type StoreChoice} from './store/open-store.js'
+import type {TlsOptions} from './tls.js'
+
+/** Where to log in: what flags, environment and the remembered profile say, merged in that order. */
+export interface SettingsInput {
+  server?: string
+  realm?: string
+  profile?: string
+  store?: StoreChoice | string
+  tls?: TlsOptions
+  /** Defaults to process.env: PVE_LOGIN_SERVER, PVE_LOGIN_REALM, PVE_LOGIN_PROFILE, PVE_LOGIN_FINGERPRINT, PVE_LOGIN_CA_FILE, PVE_LOGIN_STORE, PVE_LOGIN_HOME. */
+  env?: NodeJS.ProcessEnv
+}
+
+export interface Settings {
+  server: string
+  realm: string
+  profile: string
+  store: StoreChoice
+  tls: TlsOptions
+  paths: PveLoginPaths
+}
+
+/** Options > environment > remembered profile. A remembered TLS pin only applies to the server it was made for. */
+export async function resolveSettings(input: SettingsInput): Promise<Settings> {
+  const env = input.env ?? process.env
+  const paths = resolvePaths(env)
+  const profileName = checkProfileName(input.profile ?? (env['PVE_LOGIN_PROFILE'] || DEFAULT_PROFILE))
+  const remembered: Profile = await readProfile(paths.configDir, profileName)
+  const serverText = input.server ?? (env['PVE_LOGIN_SERVER'] || remembered.server)
+  if (!serverText) {
+    throw new InvalidInputError('No PVE server given, and none is remembered for this profile.', {
+      hint: 'Pass --server pve.example.com (or set PVE_LOGIN_SERVER) once; pve-login remembers it after a successful login.',
+    })
+  }
+  const server = normalizeServer(serverText)
+  const realm = input.realm ?? (env['PVE_LOGIN_REALM'] || remembered.realm)
+  if (!realm) {
+    throw new InvalidInputError('No realm given, and none is remembered for this profile.', {
+      hint: 'Pass --realm NAME (or set PVE_LOGIN_REALM): the name of the PVE OpenID realm, as shown in the web UI login dialog.',
+    })
+  }
+  const sameServer = remembered.server !== undefined && safeNormalize(remembered.server) === server
+  const tls: TlsOptions = {
+    fingerprint: input.tls?.fingerprint ?? (env['PVE_LOGIN_FINGERPRINT'] || (sameServer ? remembered.fingerprint : undefined)),
+    caFile: input.tls?.caFile ?? (env['PVE_LOGIN_CA_FILE'] || (sameServer ? remembered.caFile : undefined)),
+    ca: input.tls?.ca,
+    insecure: input.tls?.insecure ?? false,
+  }
+  const store = parseStoreChoice(input.store ?? env['PVE_LOGIN_STORE'])
+  return {server, realm, profile: profileName, store, tls, paths}
+}
+
+function safeNormalize(server: string): string | undefined {
+  try {
+    return normalizeServer(server)
+  } catch {
+    return undefined
+  }
+}
