@@ -1,0 +1,32 @@
+import {isPveLoginError, RealmError, TlsVerificationError} from '../errors.js'
+import {EXIT, exitCodeFor} from './exit-codes.js'
+
+/** What the CLI says about a failure: the exit code, lines for stderr, and the --json form for stdout. */
+export interface ErrorReport {
+  exitCode: number
+  text: string
+  json: {error: {code: string; message: string; hint?: string; fingerprint?: string; openidRealms?: string[]}}
+}
+
+/**
+ * Turns any thrown value into words for a person. Our own errors carry a message and a hint; anything else is a
+ * bug or an environment problem, shown as one line (the stack only with PVE_LOGIN_DEBUG=1).
+ */
+export function reportError(error: unknown, env: NodeJS.ProcessEnv = process.env): ErrorReport {
+  if (isPveLoginError(error)) {
+    const json: ErrorReport['json'] = {error: {code: error.code, message: error.message}}
+    if (error.hint) json.error.hint = error.hint
+    if (error instanceof TlsVerificationError && error.fingerprint) json.error.fingerprint = error.fingerprint
+    if (error instanceof RealmError) json.error.openidRealms = error.openidRealms
+    const lines = [`pve-login: ${error.message}`]
+    if (error.hint) lines.push(...error.hint.split('\n').map((line, index) => (index === 0 ? `  hint: ${line}` : `        ${line}`)))
+    return {exitCode: exitCodeFor(error.code), text: lines.join('\n') + '\n', json}
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  const debug = env['PVE_LOGIN_DEBUG'] === '1' && error instanceof Error && error.stack ? `\n${error.stack}` : ''
+  return {
+    exitCode: EXIT.failure,
+    text: `pve-login: unexpected error: ${message}${debug}\n  hint: run again with PVE_LOGIN_DEBUG=1 for details, and report it if it persists.\n`,
+    json: {error: {code: 'UNEXPECTED', message}},
+  }
+}

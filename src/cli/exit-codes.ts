@@ -1,0 +1,34 @@
+import type {PveLoginErrorCode} from '../errors.js'
+
+/** The CLI's exit codes: a contract with scripts (docs/cli.md lists them). */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  loginRequired: 3,
+  tls: 4,
+  refused: 5,
+  timeout: 6,
+  unreachable: 7,
+  interrupted: 130,
+} as const
+
+const BY_CODE: Record<PveLoginErrorCode, number> = {
+  INVALID_INPUT: EXIT.usage,
+  REALM_INVALID: EXIT.usage,
+  PORT_IN_USE: EXIT.usage,
+  LOGIN_REQUIRED: EXIT.loginRequired,
+  TLS_VERIFICATION: EXIT.tls,
+  AUTHENTICATION_FAILED: EXIT.refused,
+  IDP_ERROR: EXIT.refused,
+  TIMEOUT: EXIT.timeout,
+  UNREACHABLE: EXIT.unreachable,
+  ABORTED: EXIT.interrupted,
+  PVE_API_ERROR: EXIT.failure,
+  STORE_UNAVAILABLE: EXIT.failure,
+  SESSION_CORRUPT: EXIT.failure,
+}
+
+export function exitCodeFor(code: PveLoginErrorCode): number {
+  return BY_CODE[code]
+}

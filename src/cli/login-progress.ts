@@ -1,0 +1,73 @@
+import type {LoginProgress} from '../login.js'
+import {formatDuration} from '../format/duration.js'
+
+type Spinner = {text: string; start(): Spinner; stop(): Spinner; clear(): Spinner}
+
+/**
+ * Shows a login's progress on stderr: the URL when no browser could be opened, then while waiting a spinner with
+ * the time left and how to cancel (a plain line when stderr is not a terminal, so logs stay readable).
+ */
+export class LoginProgressView {
+  private spinner: Spinner | undefined
+  private waiting = false
+  private ticker: NodeJS.Timeout | undefined
+
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
+
+  readonly handle = (event: LoginProgress): void => {
+    switch (event.type) {
+      case 'browser-opened':
+        this.line(`Opened your browser to sign in. If nothing appeared, open this URL:\n  ${event.url}`)
+        break
+      case 'browser-unavailable':
+        this.line(
+          `Open this URL in a browser to sign in:\n  ${event.url}\n` +
+            'If that browser runs on another machine, it cannot reach this one after signing in: copy the address it\n' +
+            'ends on (http://127.0.0.1:…/callback?…, even if the page fails to load) and paste it here.',
+        )
+        break
+      case 'waiting':
+        void this.wait(event.deadline)
+        break
+      case 'exchanging':
+        this.stopWaiting()
+        this.line('Signed in at the identity provider; asking PVE for a ticket…')
+        break
+      default:
+        break
+    }
+  }
+
+  stop(): void {
+    this.stopWaiting()
+  }
+
+  private async wait(deadline: Date): Promise<void> {
+    const text = () => `Waiting for the browser sign-in (${formatDuration(Math.max(0, (deadline.getTime() - Date.now()) / 1000))} left; Ctrl-C cancels)`
+    if (!this.stream.isTTY) {
+      this.line(`${text()}…`)
+      return
+    }
+    this.waiting = true
+    const {default: yoctoSpinner} = await import('yocto-spinner')
+    // The login may have finished while the spinner module loaded.
+    if (!this.waiting) return
+    this.spinner = yoctoSpinner({text: text(), stream: this.stream, handleSignals: false}).start() as unknown as Spinner
+    this.ticker = setInterval(() => {
+      if (this.spinner) this.spinner.text = text()
+    }, 1000)
+    this.ticker.unref()
+  }
+
+  private stopWaiting(): void {
+    this.waiting = false
+    if (this.ticker) clearInterval(this.ticker)
+    this.spinner?.stop()
+    this.spinner = undefined
+    this.ticker = undefined
+  }
+
+  private line(text: string): void {
+    this.stream.write(`${text}\n`)
+  }
+}

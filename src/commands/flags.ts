@@ -1,0 +1,61 @@
+import {Flags} from '@oclif/core'
+
+/** Flags every command that talks to a server shares. The library reads the same environment variables. */
+export const connectionFlags = {
+  server: Flags.string({
+    char: 's',
+    env: 'PVE_LOGIN_SERVER',
+    helpValue: 'URL',
+    description: 'PVE server: a host (https://HOST:8006 is assumed), host:port, or an https:// URL. Remembered after a successful login.',
+  }),
+  realm: Flags.string({
+    char: 'r',
+    env: 'PVE_LOGIN_REALM',
+    helpValue: 'NAME',
+    description: 'The PVE OpenID realm to log in through (as in the web UI login dialog). Remembered after a successful login.',
+  }),
+  profile: Flags.string({
+    env: 'PVE_LOGIN_PROFILE',
+    helpValue: 'NAME',
+    description: 'Named set of remembered server, realm and TLS pin (default: "default").',
+  }),
+  fingerprint: Flags.string({
+    env: 'PVE_LOGIN_FINGERPRINT',
+    helpValue: 'SHA256',
+    description: "Trust exactly this server certificate (SHA-256, as `pvenode cert info` shows it). Remembered with the server.",
+  }),
+  'ca-file': Flags.string({
+    env: 'PVE_LOGIN_CA_FILE',
+    helpValue: 'PEM',
+    description: "Trust this CA (e.g. a copy of the cluster's /etc/pve/pve-root-ca.pem).",
+  }),
+  insecure: Flags.boolean({
+    description: 'Do not check the server certificate at all (warns every time; prefer --fingerprint).',
+  }),
+  store: Flags.option({
+    options: ['keychain', 'file', 'none'] as const,
+    env: 'PVE_LOGIN_STORE',
+    description: 'Where tickets are kept: the OS keychain (default, with a file fallback), a mode-0600 file under PVE_LOGIN_HOME, or nowhere.',
+  })(),
+}
+
+export const jsonFlag = {
+  json: Flags.boolean({description: 'Write a JSON object to stdout instead of text (errors too).'}),
+}
+
+/** Flags of commands that need a ticket implicitly (env, exec, ticket, api, refresh). */
+export const sessionFlags = {
+  'min-valid': Flags.string({
+    helpValue: 'DURATION',
+    default: '60m',
+    description: 'Renew the ticket when less than this is left (e.g. 90m, 1h30m; a PVE ticket lives 2h).',
+  }),
+  login: Flags.boolean({
+    description: 'Open a browser login when needed even without a terminal.',
+    exclusive: ['no-login'],
+  }),
+  'no-login': Flags.boolean({
+    description: 'Never open a browser: exit 3 when no valid or renewable ticket exists.',
+    exclusive: ['login'],
+  }),
+}
