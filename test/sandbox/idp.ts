@@ -3,18 +3,13 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import type {AddressInfo} from 'node:net'
 import {promisify} from 'node:util'
 
-import Provider, {type ClientMetadata, type Configuration, type ProviderContext, type ProviderError} from 'oidc-provider'
+import Provider, {type Configuration, type ProviderContext, type ProviderError} from 'oidc-provider'
 
 import {findIdpAccount} from './idp-accounts.js'
+import {sandboxClients} from './idp-clients.js'
 import {IdpEventLog} from './idp-event-log.js'
 import {handleInteraction, isInteractionPath} from './idp-interactions.js'
 import {renderErrorPage} from './idp-pages.js'
-
-/** Public native client: what a CLI registers (RFC 8252; any loopback port matches these redirect URIs). */
-export const PUBLIC_CLIENT_ID = 'pve-cli'
-/** Confidential web client: what the PVE web UI realm registers. */
-export const CONFIDENTIAL_CLIENT_ID = 'pve-ui'
-export const CONFIDENTIAL_CLIENT_REDIRECT = 'https://127.0.0.1:8006'
 
 export interface IdentityProviderOptions {
   /** 0 or undefined: a free random port. */
@@ -43,32 +38,6 @@ const RECORDED_EVENTS = [
   'server_error',
 ] as const
 
-function clients(confidentialClientSecret: string): ClientMetadata[] {
-  return [
-    {
-      client_id: PUBLIC_CLIENT_ID,
-      client_name: 'pve-login (public native client)',
-      application_type: 'native',
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      redirect_uris: ['http://127.0.0.1/callback', 'http://localhost/callback'],
-      id_token_signed_response_alg: 'RS256',
-    },
-    {
-      client_id: CONFIDENTIAL_CLIENT_ID,
-      client_name: 'PVE web UI (confidential web client)',
-      client_secret: confidentialClientSecret,
-      application_type: 'web',
-      token_endpoint_auth_method: 'client_secret_basic',
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      redirect_uris: [CONFIDENTIAL_CLIENT_REDIRECT],
-      id_token_signed_response_alg: 'RS256',
-    },
-  ]
-}
-
 async function rs256SigningKey(): Promise<object> {
   const {privateKey} = await promisify(generateKeyPair)('rsa', {modulusLength: 2048})
   return {...privateKey.export({format: 'jwk'}), kid: randomUUID(), alg: 'RS256', use: 'sig'}
@@ -76,7 +45,7 @@ async function rs256SigningKey(): Promise<object> {
 
 function configuration(confidentialClientSecret: string, signingKey: object): Configuration {
   return {
-    clients: clients(confidentialClientSecret),
+    clients: sandboxClients(confidentialClientSecret),
     findAccount(_ctx, sub) {
       const account = findIdpAccount(sub)
       if (!account) return undefined

@@ -1,0 +1,198 @@
+import type {OpenIdEndpoints} from './pve-openid.js'
+import {authenticationFailure} from './pve-error.js'
+import type {PveInventory} from './pve-inventory.js'
+import {authenticateLocalUser} from './pve-local-auth.js'
+import {buildLoginResult} from './pve-login-result.js'
+import {DNS_NAME_FORMAT, REALM_FORMAT, type ParameterSchema, type ParameterValues} from './pve-parameters.js'
+import {effectivePermissions} from './pve-permissions.js'
+import type {RealmDirectory} from './pve-realms.js'
+import type {TicketAuthority} from './pve-tickets.js'
+import type {PveUserDirectory} from './pve-users.js'
+import type {SandboxSyslog} from './sandbox-syslog.js'
+
+/**
+ * The API paths the sandbox implements, relative to /api2/json, with PVE's parameter schemas. `requiresAuth:
+ * false` marks pveproxy's allow-list (ticket and OpenID calls, domain list); everything else needs a ticket.
+ */
+export interface RouteContext {
+  params: ParameterValues
+  /** The ticket's user on authenticated paths. */
+  userid: string | undefined
+  clientAddress: string
+}
+
+export interface ApiRoute {
+  method: 'GET' | 'POST'
+  /** `{name}` segments are path parameters; they are validated with the schema like PVE does. */
+  path: string
+  requiresAuth: boolean
+  parameters: ParameterSchema
+  handle(context: RouteContext): unknown
+}
+
+export interface RouteDependencies {
+  realms: RealmDirectory
+  users: PveUserDirectory
+  tickets: TicketAuthority
+  inventory: PveInventory
+  openid: OpenIdEndpoints
+  syslog: SandboxSyslog
+  rootPassword: string
+  clusterName: string | undefined
+}
+
+const NODE = {type: 'string', format: {pattern: /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/, complaint: 'value does not look like a valid node name\n'}} as const
+const VMID = {type: 'integer', minimum: 100, maximum: 999999999} as const
+
+function authenticatedUser(context: RouteContext): string {
+  if (context.userid === undefined) throw new Error('route requires authentication but has no user')
+  return context.userid
+}
+
+/** POST /access/ticket: renewal with the current ticket as password, or a local password login. */
+function createTicket(deps: RouteDependencies, context: RouteContext): unknown {
+  const {params} = context
+  const username = params.realm && !params.username?.includes('@') ? `${params.username}@${params.realm}` : (params.username ?? '')
+  const password = params.password ?? ''
+  try {
+    deps.users.checkEnabled(username)
+    const ticketUser = password.startsWith('PVE:') ? deps.tickets.verifyTicket(password) : undefined
+    // A valid ticket of the same user (or of root@pam) is enough: that is how every client renews.
+    if (ticketUser !== username && ticketUser !== 'root@pam') {
+      authenticateLocalUser(deps.realms, username, password, deps.rootPassword)
+    }
+    return buildLoginResult(username, deps.tickets, deps.clusterName)
+  } catch (error) {
+    deps.syslog.log(`authentication failure; rhost=${context.clientAddress} user=${username} msg=${(error as Error).message}`)
+    throw authenticationFailure()
+  }
+}
+
+function permissionsAt(userid: string, path: string | undefined): Record<string, Record<string, 1>> {
+  const all = effectivePermissions(userid)
+  if (path === undefined) return all
+  // The most specific ACL path that covers the requested one.
+  const covering = Object.keys(all)
+    .filter((aclPath) => aclPath === '/' || path === aclPath || path.startsWith(`${aclPath}/`))
+    .sort((a, b) => b.length - a.length)[0]
+  return {[path]: covering ? (all[covering] ?? {}) : {}}
+}
+
+export function sandboxRoutes(deps: RouteDependencies): ApiRoute[] {
+  return [
+    {
+      method: 'GET',
+      path: '/version',
+      requiresAuth: true,
+      parameters: {},
+      handle: () => ({version: '9.1.1', release: '9.1', repoid: '5ccd07d9302562b7'}),
+    },
+    {
+      method: 'GET',
+      path: '/access/domains',
+      requiresAuth: false,
+      parameters: {},
+      handle: () =>
+        deps.realms.list().map((realm) => ({
+          realm: realm.realm,
+          type: realm.type,
+          comment: realm.comment,
+          ...(realm.default ? {default: 1} : {}),
+        })),
+    },
+    {
+      method: 'GET',
+      path: '/access/permissions',
+      requiresAuth: true,
+      parameters: {userid: {type: 'string', optional: true, maxLength: 64}, path: {type: 'string', optional: true, maxLength: 128}},
+      handle: (context) => permissionsAt(context.params.userid ?? authenticatedUser(context), context.params.path),
+    },
+    {
+      method: 'POST',
+      path: '/access/ticket',
+      requiresAuth: false,
+      parameters: {
+        username: {type: 'string', maxLength: 64},
+        password: {type: 'string'},
+        realm: {type: 'string', optional: true, maxLength: 32, format: REALM_FORMAT},
+        otp: {type: 'string', optional: true},
+        'new-format': {type: 'boolean', optional: true},
+        'tfa-challenge': {type: 'string', optional: true},
+      },
+      handle: (context) => createTicket(deps, context),
+    },
+    {
+      method: 'POST',
+      path: '/access/openid/auth-url',
+      requiresAuth: false,
+      parameters: {
+        realm: {type: 'string', maxLength: 32, format: REALM_FORMAT},
+        'redirect-url': {type: 'string', maxLength: 255},
+      },
+      handle: (context) => deps.openid.authUrl(context.params.realm ?? '', context.params['redirect-url'] ?? ''),
+    },
+    {
+      method: 'POST',
+      path: '/access/openid/login',
+      requiresAuth: false,
+      parameters: {
+        state: {type: 'string', maxLength: 1024},
+        code: {type: 'string', maxLength: 4096},
+        'redirect-url': {type: 'string', maxLength: 255},
+      },
+      handle: async (context) => {
+        const {state = '', code = '', 'redirect-url': redirectUrl = ''} = context.params
+        const userid = await deps.openid.login(state, code, redirectUrl, context.clientAddress)
+        return buildLoginResult(userid, deps.tickets, deps.clusterName)
+      },
+    },
+    {
+      method: 'GET',
+      path: '/nodes',
+      requiresAuth: true,
+      parameters: {},
+      handle: () => deps.inventory.listNodes(),
+    },
+    {
+      method: 'GET',
+      path: '/nodes/{node}/qemu',
+      requiresAuth: true,
+      parameters: {node: NODE, full: {type: 'boolean', optional: true}},
+      handle: (context) => deps.inventory.listVms(context.params.node ?? ''),
+    },
+    {
+      method: 'POST',
+      path: '/nodes/{node}/qemu/{vmid}/clone',
+      requiresAuth: true,
+      parameters: {
+        node: NODE,
+        vmid: VMID,
+        newid: VMID,
+        name: {type: 'string', optional: true, format: DNS_NAME_FORMAT},
+        description: {type: 'string', optional: true, maxLength: 8192},
+        full: {type: 'boolean', optional: true},
+        pool: {type: 'string', optional: true},
+        snapname: {type: 'string', optional: true, maxLength: 40},
+        storage: {type: 'string', optional: true},
+        format: {type: 'string', optional: true},
+        target: {type: 'string', optional: true},
+        bwlimit: {type: 'integer', optional: true, minimum: 0},
+      },
+      handle: (context) =>
+        deps.inventory.clone(
+          context.params.node ?? '',
+          Number(context.params.vmid),
+          Number(context.params.newid),
+          context.params.name,
+          authenticatedUser(context),
+        ),
+    },
+    {
+      method: 'GET',
+      path: '/nodes/{node}/tasks/{upid}/status',
+      requiresAuth: true,
+      parameters: {node: NODE, upid: {type: 'string', maxLength: 256}},
+      handle: (context) => deps.inventory.taskStatus(context.params.node ?? '', context.params.upid ?? ''),
+    },
+  ]
+}

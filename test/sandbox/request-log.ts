@@ -1,0 +1,33 @@
+/**
+ * Which API requests reached the sandbox PVE and how they ended. Only method, path (no query string: it can
+ * carry states and codes), status and timing are kept; never headers or bodies, so no ticket, CSRF token,
+ * code, state or password can end up here.
+ */
+export type FaultKind = '500' | '502' | 'reset' | 'hang'
+
+export interface RequestLogEntry {
+  method: string
+  path: string
+  /** null when no HTTP answer was sent (reset or hang fault, or the client went away). */
+  status: number | null
+  fault?: FaultKind
+  /** When the request arrived (ISO 8601, real time). */
+  time: string
+  durationMs: number
+}
+
+export class RequestLog {
+  private readonly entries: RequestLogEntry[] = []
+
+  record(entry: RequestLogEntry): void {
+    this.entries.push(entry)
+  }
+
+  list(): RequestLogEntry[] {
+    return this.entries.map((entry) => ({...entry}))
+  }
+
+  clear(): void {
+    this.entries.length = 0
+  }
+}

@@ -1,0 +1,128 @@
+import type {IdpEventLog} from './idp-event-log.js'
+import type {PveUser, PveUserDirectory} from './pve-users.js'
+import {API_PREFIX} from './pve-api.js'
+import {RequestLog, type FaultKind} from './request-log.js'
+import type {SandboxClock} from './sandbox-clock.js'
+import type {SandboxSyslog} from './sandbox-syslog.js'
+
+/**
+ * The knobs tests turn: sandbox clock, added latency, injected faults, old-PVE error bodies, enabled flags of
+ * users, and the logs they read back. The HTTP face of this lives in sandbox-control-api.ts.
+ */
+export const FAULT_KINDS: readonly FaultKind[] = ['500', '502', 'reset', 'hang']
+
+export interface FaultRule {
+  path: string
+  kind: FaultKind
+  /** Requests still to be hit. */
+  remaining: number
+}
+
+export interface ControlState {
+  clockOffsetSeconds: number
+  latencyMs: number
+  oldPve: boolean
+  faults: FaultRule[]
+}
+
+/** Faults are keyed by full API path; `/access/ticket` is shorthand for `/api2/json/access/ticket`. */
+export function normaliseFaultPath(path: string): string {
+  const withSlash = path.startsWith('/') ? path : `/${path}`
+  return withSlash.startsWith('/api2/') ? withSlash : `${API_PREFIX}${withSlash}`
+}
+
+export interface SandboxControlsDependencies {
+  clock: SandboxClock
+  users: PveUserDirectory
+  idpEvents: IdpEventLog
+  syslog: SandboxSyslog
+}
+
+export class SandboxControls {
+  readonly requestLog = new RequestLog()
+  private latencyMs = 0
+  private oldPve = false
+  private readonly faults = new Map<string, FaultRule>()
+
+  constructor(private readonly deps: SandboxControlsDependencies) {}
+
+  get clock(): SandboxClock {
+    return this.deps.clock
+  }
+
+  get idpEvents(): IdpEventLog {
+    return this.deps.idpEvents
+  }
+
+  get syslog(): SandboxSyslog {
+    return this.deps.syslog
+  }
+
+  getLatencyMs(): number {
+    return this.latencyMs
+  }
+
+  setLatencyMs(latencyMs: number): void {
+    this.latencyMs = latencyMs
+  }
+
+  isOldPve(): boolean {
+    return this.oldPve
+  }
+
+  setOldPve(oldPve: boolean): void {
+    this.oldPve = oldPve
+  }
+
+  /** The next `count` requests to `path` (any method) fail with `kind`; count 0 removes the rule. */
+  setFault(path: string, kind: FaultKind, count: number): void {
+    const key = normaliseFaultPath(path)
+    if (count <= 0) this.faults.delete(key)
+    else this.faults.set(key, {path: key, kind, remaining: count})
+  }
+
+  clearFaults(): void {
+    this.faults.clear()
+  }
+
+  /** Uses up one hit of the fault for this request path, if any. */
+  takeFault(pathname: string): FaultKind | undefined {
+    const rule = this.faults.get(pathname)
+    if (!rule) return undefined
+    rule.remaining -= 1
+    if (rule.remaining <= 0) this.faults.delete(pathname)
+    return rule.kind
+  }
+
+  setUserEnabled(userid: string, enable: boolean): boolean {
+    return this.deps.users.setEnabled(userid, enable)
+  }
+
+  listUsers(): PveUser[] {
+    return this.deps.users.list()
+  }
+
+  state(): ControlState {
+    return {
+      clockOffsetSeconds: this.deps.clock.getOffsetSeconds(),
+      latencyMs: this.latencyMs,
+      oldPve: this.oldPve,
+      faults: [...this.faults.values()].map((rule) => ({...rule})),
+    }
+  }
+
+  resetLogs(): void {
+    this.requestLog.clear()
+    this.deps.idpEvents.clear()
+    this.deps.syslog.clear()
+  }
+
+  /** Back to a fresh sandbox's knobs and empty logs (users, VMs and pending states stay). */
+  reset(): void {
+    this.deps.clock.setOffsetSeconds(0)
+    this.latencyMs = 0
+    this.oldPve = false
+    this.faults.clear()
+    this.resetLogs()
+  }
+}
