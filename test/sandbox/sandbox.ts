@@ -64,8 +64,9 @@ export interface Sandbox {
 }
 
 function robotBrowserCommand(): string {
-  // Absolute loader and script paths, so the command works from any working directory.
-  const tsxLoader = import.meta.resolve('tsx')
+  // Absolute loader and script paths, so the command works from any working directory. Plain paths, not file:
+  // URLs: BROWSER is a list separated like PATH, so a colon would split the command.
+  const tsxLoader = fileURLToPath(import.meta.resolve('tsx'))
   const robotScript = fileURLToPath(new URL('./robot-browser.ts', import.meta.url))
   return shellWords([process.execPath, '--import', tsxLoader, robotScript])
 }
