@@ -113,7 +113,7 @@ describe('auth-url', () => {
     expect(query.status).toBe(200)
   })
 
-  test('keeps at most 100 pending states per realm, then answers 500', async () => {
+  test('refuses a new state once more than 100 are pending for the realm (auth_state.rs), with a 500', async () => {
     const calls = Array.from({length: 101}, () =>
       sandbox.pve('/api2/json/access/openid/auth-url', {form: {realm: 'noauto', 'redirect-url': LOOPBACK_REDIRECT}}),
     )
@@ -311,11 +311,14 @@ describe('error matrix (reference §4.3)', () => {
     const forged = ticket.replace('PVE:alice@cli:', 'PVE:root@pam:')
     expectEmpty401(await sandbox.pve('/api2/json/version', {headers: cookie(forged)}), 'Authentication failed!')
 
-    await sandbox.setClock(7199)
+    // Valid while -300 s < age < 7200 s. The margins absorb a second boundary passing since the login.
+    await sandbox.setClock(7190)
     expect((await sandbox.pve('/api2/json/version', {headers: cookie(ticket)})).status).toBe(200)
     await sandbox.setClock(7200)
     expectEmpty401(await sandbox.pve('/api2/json/version', {headers: cookie(ticket)}), 'Authentication failed!')
-    await sandbox.setClock(-300)
+    await sandbox.setClock(-290)
+    expect((await sandbox.pve('/api2/json/version', {headers: cookie(ticket)})).status).toBe(200)
+    await sandbox.setClock(-310)
     expectEmpty401(await sandbox.pve('/api2/json/version', {headers: cookie(ticket)}), 'Authentication failed!')
 
     await sandbox.setClock(0)
@@ -363,7 +366,8 @@ describe('tickets', () => {
     expect(renewed.ticket).not.toBe(first.ticket)
     expect(renewed.CSRFPreventionToken).not.toBe(first.CSRFPreventionToken)
 
-    await sandbox.setClock(1800 + 7199)
+    // Later than the first ticket's end, within the renewed one's (with room for a second boundary).
+    await sandbox.setClock(1800 + 7190)
     expect((await sandbox.pve('/api2/json/version', {headers: cookie(renewed.ticket)})).status).toBe(200)
     expectAuthenticationFailure(await sandbox.pve('/api2/json/access/ticket', {form: {username: 'alice@cli', password: first.ticket}}))
   })

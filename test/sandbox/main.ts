@@ -1,7 +1,8 @@
 /**
  * `npm run sandbox`: starts the sandbox IdP and PVE and keeps them running.
  *
- *   --json              one JSON line on stdout when ready, nothing else there; stops when stdin closes
+ *   --json              one JSON line on stdout when ready, nothing else there; stops when stdin closes or
+ *                       the parent process goes away
  *   --pve-port N        fixed PVE port (default: random free port)
  *   --idp-port N        fixed IdP port (default: random free port)
  *   --auth-delay-ms N   how long every 401 takes (default 3000, like PVE)
@@ -81,6 +82,18 @@ function humanSummary(sandbox: Sandbox): string {
   ].join('\n')
 }
 
+/**
+ * stdin may be shared with a process that outlives our parent (a shell's background job, say), so EOF alone
+ * is not enough: once we are re-parented, the process that started us is gone.
+ */
+const parentAtStart = process.ppid
+
+function stopWhenOrphaned(stop: () => void): void {
+  setInterval(() => {
+    if (process.ppid !== parentAtStart) stop()
+  }, 1000).unref()
+}
+
 async function main(): Promise<void> {
   const {values} = parseArgs({
     options: {
@@ -125,6 +138,7 @@ async function main(): Promise<void> {
     process.stdin.on('end', stop)
     process.stdin.on('close', stop)
     process.stdin.resume()
+    stopWhenOrphaned(stop)
   } else {
     process.stdout.write(humanSummary(sandbox))
   }
