@@ -1,5 +1,5 @@
 import {STATUS_CODES} from 'node:http'
-import {fetch, type Dispatcher} from 'undici'
+import type {Dispatcher} from 'undici'
 import {
   AbortedError,
   AuthenticationFailedError,
@@ -9,7 +9,7 @@ import {
   TimeoutError,
   UnreachableError,
 } from './errors.js'
-import {createPveDispatcher, type HostLookup} from './pve-dispatcher.js'
+import {createPveDispatcher, loadUndici, type HostLookup} from './pve-dispatcher.js'
 import {normalizeServer} from './server-url.js'
 import {isCertificateErrorCode, probeFingerprint, resolveTlsTrust, untrustedCertificateError, type TlsOptions, type TlsTrust} from './tls.js'
 
@@ -93,7 +93,7 @@ interface RawTicket {
 
 /**
  * HTTP to one PVE server: form-encoded requests, PVE's `{data}` envelope unwrapped, every failure a typed error.
- * This module loads undici (some 80 ms); code on a fast path imports it with `await import()` when it needs it.
+ * Importing this module is cheap: undici loads when the first client is constructed.
  */
 export class PveClient {
   /** The server origin, e.g. `https://pve.example.com:8006`. */
@@ -145,7 +145,7 @@ export class PveClient {
     let text: string
     try {
       options.signal?.throwIfAborted()
-      const response = await fetch(url, {method, headers, body, signal, dispatcher: this.dispatcher, redirect: 'manual'})
+      const response = await loadUndici().fetch(url, {method, headers, body, signal, dispatcher: this.dispatcher, redirect: 'manual'})
       status = response.status
       reason = response.statusText
       contentType = response.headers.get('content-type') ?? ''

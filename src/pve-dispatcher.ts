@@ -1,8 +1,19 @@
 import {lookup as dnsLookup} from 'node:dns/promises'
+import {createRequire} from 'node:module'
 import {isIP} from 'node:net'
 import type {TLSSocket} from 'node:tls'
-import {Agent, buildConnector, EnvHttpProxyAgent, Pool, type Dispatcher} from 'undici'
+import type {buildConnector, Dispatcher} from 'undici'
 import {tlsConnectOptions, verifyPeer, type TlsTrust} from './tls.js'
+
+const require = createRequire(import.meta.url)
+
+/**
+ * undici, loaded on first use. It costs some 80 ms, and the library's entry point must stay cheap for scripts that
+ * only read a cached ticket; a synchronous require (undici is CommonJS) keeps PveClient's constructor synchronous.
+ */
+export function loadUndici(): typeof import('undici') {
+  return require('undici') as typeof import('undici')
+}
 
 /** Resolves a host name to the single address every connection of one PveClient goes to. */
 export type HostLookup = (hostname: string) => Promise<string>
@@ -35,6 +46,7 @@ export function proxyConfigured(env: NodeJS.ProcessEnv): boolean {
  * With a proxy configured the proxy resolves the name, so the first property cannot hold; docs/login.md says so.
  */
 export function createPveDispatcher(options: PveDispatcherOptions): Dispatcher {
+  const {Agent, EnvHttpProxyAgent, Pool, buildConnector} = loadUndici()
   const {trust, env} = options
   // No TLS session resumption: verifyPeer judges the certificate of the handshake that just happened, and a resumed
   // session need not carry one. A full handshake per connection costs a CLI nothing noticeable.
