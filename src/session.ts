@@ -1,9 +1,9 @@
-import {AuthenticationFailedError, LoginRequiredError, PveApiError} from './errors.js'
+import {AuthenticationFailedError, InvalidInputError, LoginRequiredError, PveApiError} from './errors.js'
 import {acquireSessionLock} from './lock.js'
 import type {LoginProgress} from './login.js'
 import {resolvePaths} from './paths.js'
 import {rememberProfile} from './profile-config.js'
-import type {PveClient, TicketResponse} from './pve-client.js'
+import type {PveClient, PveParams, TicketResponse} from './pve-client.js'
 import type {SessionKey, SessionRecord} from './session-record.js'
 import {resolveSettings, type Settings, type SettingsInput} from './settings.js'
 import {openStore, parseStoreChoice} from './store/open-store.js'
@@ -31,6 +31,8 @@ export interface SessionOptions extends SettingsInput {
   forceLogin?: boolean
   /** How long to wait for the browser step, in ms (default 300 000). */
   timeoutMs?: number
+  /** Limit per HTTP request to PVE (login, renewal and the Session's requests), in ms (default 30 000). */
+  requestTimeoutMs?: number
   ports?: number[]
   redirectHost?: '127.0.0.1' | 'localhost'
   /** Opens the IdP URL; `false` never opens one (the URL comes through onProgress). Default: see browserCommand. */
@@ -48,6 +50,16 @@ export interface SessionOptions extends SettingsInput {
   now?: () => Date
 }
 
+/** What `login()` takes: getSession's options without those that decide whether a browser login happens. */
+export type LoginSessionOptions = Omit<SessionOptions, 'interactive' | 'forceLogin' | 'minValidSeconds'>
+
+export interface LogoutOptions extends SettingsInput {
+  /** Remove the sessions of every server and realm, not only the selected one. */
+  all?: boolean
+  keychainTimeoutMs?: number
+  logger?: SessionLogger
+}
+
 /** How a session was obtained, for status lines. */
 export type SessionSource = 'cache' | 'renewed' | 'login'
 
@@ -55,6 +67,10 @@ export interface KeepAliveOptions {
   /** How often to check whether a renewal is due (ms). Default 60 000. */
   intervalMs?: number
   onRenewed?: (session: Session) => void
+  /**
+   * Told about a failed background renewal (default: the session's logger). Transient failures are retried at the
+   * next check; after AuthenticationFailedError (the ticket expired, e.g. over a suspend) keepAlive stops.
+   */
   onError?: (error: unknown) => void
 }
 
@@ -65,8 +81,9 @@ export interface KeepAliveOptions {
 export class Session {
   private renewing: Promise<void> | undefined
   private keepAliveTimer: NodeJS.Timeout | undefined
+  private closed = false
 
-  /** @internal Use getSession() or loginSession(). */
+  /** @internal Use getSession() or login() (loginSession inside the package). */
   constructor(
     private current: SessionRecord,
     readonly source: SessionSource,
@@ -121,21 +138,25 @@ export class Session {
     return headers
   }
 
-  /** One API call; returns PVE's `data`. `path` is below /api2/json, e.g. `/nodes`. */
-  async request<T = unknown>(method: string, path: string, params?: Record<string, unknown>): Promise<T> {
-    if (usableSecondsLeft(this.issuedAt, this.now()) < RENEW_BEFORE_SECONDS) await this.renew()
-    return this.client.request<T>(method, path, {params, ticket: this.current.ticket, csrfToken: this.current.csrfToken})
+  /**
+   * One API call; returns PVE's `data`. `path` is below /api2/json, e.g. `/nodes`. Params go in the query for GET and
+   * form-encoded in the body otherwise; booleans become 1/0. PVE's errors become PveApiError (with `status`).
+   */
+  async request<T = unknown>(method: string, path: string, params?: PveParams): Promise<T> {
+    this.checkOpen()
+    await this.renewIfDue()
+    return this.client.request<T>(method.toUpperCase(), path, {params, ticket: this.current.ticket, csrfToken: this.current.csrfToken})
   }
-  get<T = unknown>(path: string, params?: Record<string, unknown>): Promise<T> {
+  get<T = unknown>(path: string, params?: PveParams): Promise<T> {
     return this.request<T>('GET', path, params)
   }
-  post<T = unknown>(path: string, params?: Record<string, unknown>): Promise<T> {
+  post<T = unknown>(path: string, params?: PveParams): Promise<T> {
     return this.request<T>('POST', path, params)
   }
-  put<T = unknown>(path: string, params?: Record<string, unknown>): Promise<T> {
+  put<T = unknown>(path: string, params?: PveParams): Promise<T> {
     return this.request<T>('PUT', path, params)
   }
-  delete<T = unknown>(path: string, params?: Record<string, unknown>): Promise<T> {
+  delete<T = unknown>(path: string, params?: PveParams): Promise<T> {
     return this.request<T>('DELETE', path, params)
   }
 
@@ -152,26 +173,59 @@ export class Session {
    * 30 minutes are left. The timer does not keep the process alive; close() stops it.
    */
   keepAlive(options: KeepAliveOptions = {}): void {
+    this.checkOpen()
     this.stopKeepAlive()
-    this.keepAliveTimer = setInterval(() => {
-      if (usableSecondsLeft(this.issuedAt, this.now()) >= RENEW_BEFORE_SECONDS) return
+    const timer = setInterval(() => {
+      // One renewal at a time: ticks during a slow renewal would otherwise report it once per tick.
+      if (this.renewing || !this.renewalDue()) return
       this.renew().then(
         () => options.onRenewed?.(this),
-        (error: unknown) => (options.onError ? options.onError(error) : this.logger?.warn(`Background renewal failed: ${(error as Error).message}`)),
+        (error: unknown) => {
+          // An expired ticket cannot be renewed any more; retrying every interval would only repeat the warning.
+          if (error instanceof AuthenticationFailedError && this.keepAliveTimer === timer) this.stopKeepAlive()
+          if (options.onError) options.onError(error)
+          else this.logger?.warn(`Background renewal failed: ${(error as Error).message}`)
+        },
       )
     }, options.intervalMs ?? 60_000)
-    this.keepAliveTimer.unref()
+    timer.unref()
+    this.keepAliveTimer = timer
   }
 
-  /** Stops keepAlive and closes connections. The ticket stays valid (and cached) until it expires. */
+  /** Stops keepAlive and closes connections; later requests throw. The ticket stays valid (and cached) until it expires. */
   async close(): Promise<void> {
     this.stopKeepAlive()
+    if (this.closed) return
+    this.closed = true
     await this.client.close()
   }
 
   private stopKeepAlive(): void {
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer)
     this.keepAliveTimer = undefined
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new InvalidInputError('This session was closed.', {hint: 'Call getSession() again for a new one; the ticket is still cached.'})
+  }
+
+  private renewalDue(): boolean {
+    return usableSecondsLeft(this.issuedAt, this.now()) < RENEW_BEFORE_SECONDS
+  }
+
+  /**
+   * Renews before a request when the ticket is near its end. A failed renewal only matters once the ticket is
+   * unusable: until then a passing fault (a 502, a reset) must not fail a request the old ticket can still make.
+   */
+  private async renewIfDue(): Promise<void> {
+    if (!this.renewalDue()) return
+    try {
+      await this.renew()
+    } catch (error) {
+      const left = usableSecondsLeft(this.issuedAt, this.now())
+      if (error instanceof AuthenticationFailedError || left <= 0) throw error
+      this.logger?.warn(`Renewing the ticket failed (${(error as Error).message}); using it for its last ${Math.floor(left / 60)} minutes.`)
+    }
   }
 
   private async renewOnce(): Promise<void> {
@@ -207,7 +261,7 @@ export interface ObtainedSession {
  */
 export async function getSession(options: SessionOptions = {}): Promise<Session> {
   const obtained = await obtainSession(options)
-  const client = await createClient(obtained.settings)
+  const client = await createClient(obtained.settings, options)
   return new Session(obtained.record, obtained.source, client, obtained.store, obtained.settings, options.now ?? systemClock, options.logger)
 }
 
@@ -242,7 +296,7 @@ export async function obtainSession(options: SessionOptions = {}): Promise<Obtai
     if (!options.forceLogin) {
       if (cached && fresh(cached)) return done(cached, 'cache')
       if (cached && usableSecondsLeft(new Date(cached.issuedAt), now()) > 0) {
-        client = await createClient(settings)
+        client = await createClient(settings, options)
         const renewed = await tryRenew(client, cached, now, options.logger)
         if (renewed) {
           if (renewed !== cached) await store.save(renewed)
@@ -263,13 +317,16 @@ export async function obtainSession(options: SessionOptions = {}): Promise<Obtai
   }
 }
 
-/** Runs the browser login (always, whatever is cached) and stores the result: what `pve-login login` does. */
-export async function loginSession(options: SessionOptions = {}): Promise<Session> {
+/**
+ * Runs the browser login (always, whatever is cached) and stores the result: what `pve-login login` does. The
+ * package exports it as `login`.
+ */
+export async function loginSession(options: LoginSessionOptions = {}): Promise<Session> {
   return getSession({...options, forceLogin: true, interactive: true})
 }
 
 /** Removes local sessions. A PVE ticket cannot be revoked on the server; it stays valid until it expires. */
-export async function logout(options: SettingsInput & {all?: boolean; keychainTimeoutMs?: number; logger?: SessionLogger}): Promise<SessionRecord[]> {
+export async function logout(options: LogoutOptions = {}): Promise<SessionRecord[]> {
   const selected = options.all ? undefined : await resolveSettings(options)
   const store = openSettingsStore(selected ?? (await resolveStoreOnly(options)), options)
   const {records} = await store.list()
@@ -291,6 +348,7 @@ async function loginAndStore(settings: Settings, store: TicketStore, options: Se
     env: options.env,
     pasteInput: options.pasteInput,
     timeoutMs: options.timeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs,
     signal: options.signal,
     onProgress: options.onProgress,
   })
@@ -360,9 +418,10 @@ function systemClock(): Date {
   return new Date()
 }
 
-async function createClient(settings: Settings): Promise<PveClient> {
+/** The same server, trust and proxy environment as the login's client, so a Session reaches PVE the way the login did. */
+async function createClient(settings: Settings, options: Pick<SessionOptions, 'env' | 'requestTimeoutMs'>): Promise<PveClient> {
   const {PveClient} = await import('./pve-client.js')
-  return new PveClient({server: settings.server, tls: settings.tls})
+  return new PveClient({server: settings.server, tls: settings.tls, env: options.env, timeoutMs: options.requestTimeoutMs})
 }
 
 function keyOf(record: SessionRecord): SessionKey {
