@@ -1,0 +1,362 @@
+import {mkdtemp, rm} from 'node:fs/promises'
+import {createServer, type Server} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
+import {fetch} from 'undici'
+
+import {
+  AbortedError,
+  AuthenticationFailedError,
+  getSession,
+  isPveLoginError,
+  login,
+  LoginRequiredError,
+  PveApiError,
+  RENEW_BEFORE_SECONDS,
+  type LoginProgress,
+  type Session,
+  type SessionOptions,
+  TlsVerificationError,
+  UnreachableError,
+} from '../src/index.js'
+import {startSandboxProcess, type RequestLogEntry, type SandboxProcess} from './helpers/sandbox.js'
+
+/**
+ * The library's public face (`import {getSession} from 'pve-login'`) against the sandbox: every way to a Session,
+ * every typed error a deployment script can branch on, and the Session's requests, dispatcher and keepAlive.
+ * Only the package entry is imported; each test gets its own PVE_LOGIN_HOME and the file store.
+ */
+let sandbox: SandboxProcess
+const homes: string[] = []
+const sessions: Session[] = []
+
+beforeAll(async () => {
+  sandbox = await startSandboxProcess()
+})
+
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((session) => session.close()))
+  await sandbox.reset()
+})
+
+afterAll(async () => {
+  await sandbox?.stop()
+  await Promise.all(homes.map((home) => rm(home, {recursive: true, force: true})))
+})
+
+/** process.env without anything that would point pve-login (or the robot browser) elsewhere, and a fresh home. */
+async function freshEnv(): Promise<NodeJS.ProcessEnv> {
+  const home = await mkdtemp(join(tmpdir(), 'pve-login-library-'))
+  homes.push(home)
+  const env: NodeJS.ProcessEnv = {...process.env, PVE_LOGIN_HOME: home}
+  for (const name of Object.keys(env)) {
+    if ((name.startsWith('PVE_LOGIN_') && name !== 'PVE_LOGIN_HOME') || /^(https?_proxy|no_proxy|browser|node_options|robot_.*)$/i.test(name)) delete env[name]
+  }
+  return env
+}
+
+/** Options for the sandbox's working `cli` realm: certificate pinned, robot browser signing in as alice. */
+async function sandboxOptions(extra: SessionOptions = {}): Promise<SessionOptions> {
+  return {
+    server: sandbox.pveUrl,
+    realm: 'cli',
+    store: 'file',
+    tls: {fingerprint: sandbox.fingerprint},
+    browserCommand: sandbox.robotBrowser,
+    env: await freshEnv(),
+    ...extra,
+  }
+}
+
+function track(session: Session): Session {
+  sessions.push(session)
+  return session
+}
+
+async function caught(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected a rejection, got a value')
+}
+
+const calls = (log: RequestLogEntry[]) => log.map((entry) => `${entry.method} ${entry.path} ${entry.status}`)
+const renewals = (log: RequestLogEntry[]) => log.filter((entry) => entry.method === 'POST' && entry.path === '/api2/json/access/ticket')
+
+describe('getSession: the ways to a session', () => {
+  test('interactive: logs in through the browser and returns a session for alice@cli', async () => {
+    const session = track(await getSession(await sandboxOptions({interactive: true})))
+
+    expect(session.source).toBe('login')
+    expect(session.username).toBe('alice@cli')
+    expect(session.ticket).toMatch(/^PVE:alice@cli:[0-9A-F]{8}::/)
+    expect(session.csrfToken).toMatch(/^[0-9A-F]{8}:\S+$/)
+    expect(session.clusterName).toBe('sandbox')
+    expect(session.storeKind).toBe('file')
+    const lifetime = (session.expiresAt.getTime() - Date.now()) / 1000
+    expect(lifetime).toBeGreaterThan(7200 - 120)
+    expect(lifetime).toBeLessThanOrEqual(7200)
+    expect(await session.get('/version')).toMatchObject({release: '9.1'})
+  })
+
+  test('cached: a second getSession answers from the store without asking PVE', async () => {
+    const options = await sandboxOptions({interactive: true})
+    const first = track(await getSession(options))
+    await sandbox.resetLog()
+
+    const second = track(await getSession({...options, interactive: false}))
+
+    expect(second.source).toBe('cache')
+    expect(second.ticket).toBe(first.ticket)
+    expect(await sandbox.requestLog()).toEqual([])
+    // The log does record this client's calls: the empty log above is not a blind spot.
+    await second.get('/version')
+    expect(calls(await sandbox.requestLog())).toEqual(['GET /api2/json/version 200'])
+  })
+
+  test('renewed: a ticket with less than minValidSeconds left is renewed silently, with one POST /access/ticket', async () => {
+    const options = await sandboxOptions()
+    await sandbox.setClock(-5000)
+    const old = track(await login(options))
+    await sandbox.setClock(0)
+    await sandbox.resetLog()
+
+    const session = track(await getSession({...options, interactive: false}))
+
+    expect(session.source).toBe('renewed')
+    expect(session.ticket).not.toBe(old.ticket)
+    expect(session.issuedAt.getTime() - old.issuedAt.getTime()).toBeGreaterThanOrEqual(5000_000)
+    expect(calls(renewals(await sandbox.requestLog()))).toEqual(['POST /api2/json/access/ticket 200'])
+    expect(await sandbox.requestLog()).toHaveLength(1)
+    // The renewed ticket was stored: the next caller takes it from the cache.
+    expect(track(await getSession({...options, interactive: false})).source).toBe('cache')
+  })
+
+  test('non-interactive with nothing cached: LoginRequiredError, and PVE is not contacted', async () => {
+    const error = await caught(getSession(await sandboxOptions({interactive: false})))
+
+    expect(error).toBeInstanceOf(LoginRequiredError)
+    expect(isPveLoginError(error) && error.code).toBe('LOGIN_REQUIRED')
+    expect(await sandbox.requestLog()).toEqual([])
+  })
+})
+
+describe('getSession: typed errors', () => {
+  test('a realm PVE refuses at login (misconf): AuthenticationFailedError', async () => {
+    const error = await caught(getSession(await sandboxOptions({realm: 'misconf', interactive: true})))
+
+    expect(error).toBeInstanceOf(AuthenticationFailedError)
+    expect((error as AuthenticationFailedError).code).toBe('AUTHENTICATION_FAILED')
+    expect(calls(await sandbox.requestLog())).toContain('POST /api2/json/access/openid/login 401')
+  })
+
+  test("the sandbox's self-signed certificate without a pin: TlsVerificationError carrying its fingerprint", async () => {
+    const error = await caught(getSession(await sandboxOptions({tls: {}, interactive: true})))
+
+    expect(error).toBeInstanceOf(TlsVerificationError)
+    expect((error as TlsVerificationError).code).toBe('TLS_VERIFICATION')
+    expect((error as TlsVerificationError).fingerprint).toBe(sandbox.fingerprint)
+    expect(await sandbox.requestLog()).toEqual([])
+  })
+
+  test('a port nobody listens on: UnreachableError', async () => {
+    const port = await freePort()
+    const error = await caught(getSession(await sandboxOptions({server: `https://127.0.0.1:${port}`, interactive: true})))
+
+    expect(error).toBeInstanceOf(UnreachableError)
+    expect((error as UnreachableError).code).toBe('UNREACHABLE')
+  })
+
+  test("PVE's 4xx and 5xx answers to session.get: PveApiError with the status and PVE's message", async () => {
+    const session = track(await getSession(await sandboxOptions({interactive: true})))
+
+    const badParameter = await caught(session.get('/nodes/pve1/qemu', {full: 'perhaps'}))
+    expect(badParameter).toBeInstanceOf(PveApiError)
+    expect((badParameter as PveApiError).code).toBe('PVE_API_ERROR')
+    expect((badParameter as PveApiError).status).toBe(400)
+    expect((badParameter as PveApiError).errors).toEqual({full: expect.stringContaining("type check ('boolean') failed")})
+
+    const noSuchNode = await caught(session.get('/nodes/nosuchnode/qemu'))
+    expect(noSuchNode).toBeInstanceOf(PveApiError)
+    expect((noSuchNode as PveApiError).status).toBe(500)
+    expect((noSuchNode as PveApiError).pveMessage).toContain("hostname lookup 'nosuchnode' failed")
+  })
+})
+
+describe('Session', () => {
+  test('post with the CSRF token: clones the template and the task reports OK', async () => {
+    const session = track(await getSession(await sandboxOptions({interactive: true})))
+
+    const upid = await session.post<string>('/nodes/pve1/qemu/9000/clone', {newid: 123, name: 'from-library', full: true})
+    expect(upid).toMatch(/^UPID:pve1:[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:qmclone:9000:alice@cli:$/)
+    expect(await session.get(`/nodes/pve1/tasks/${encodeURIComponent(upid)}/status`)).toMatchObject({status: 'stopped', exitstatus: 'OK'})
+    expect(await session.get<{vmid: number; name: string}[]>('/nodes/pve1/qemu')).toContainEqual(expect.objectContaining({vmid: 123, name: 'from-library'}))
+  })
+
+  test("session.dispatcher and session.headers() work with undici's fetch; without the dispatcher the certificate is refused", async () => {
+    const session = track(await getSession(await sandboxOptions({interactive: true})))
+
+    const version = await fetch(`${session.server}/api2/json/version`, {dispatcher: session.dispatcher, headers: session.headers()})
+    expect(version.status).toBe(200)
+    expect(await version.json()).toMatchObject({data: {release: '9.1'}})
+
+    const clone = await fetch(`${session.server}/api2/json/nodes/pve1/qemu/9000/clone`, {
+      method: 'POST',
+      dispatcher: session.dispatcher,
+      headers: {...session.headers('POST'), 'content-type': 'application/x-www-form-urlencoded'},
+      body: new URLSearchParams({newid: '124'}).toString(),
+    })
+    expect(clone.status).toBe(200)
+    expect(((await clone.json()) as {data: string}).data).toMatch(/^UPID:pve1:/)
+
+    // GET headers carry no CSRF token, which PVE demands for writes.
+    const withoutCsrf = await fetch(`${session.server}/api2/json/nodes/pve1/qemu/9000/clone`, {
+      method: 'POST',
+      dispatcher: session.dispatcher,
+      headers: {...session.headers(), 'content-type': 'application/x-www-form-urlencoded'},
+      body: new URLSearchParams({newid: '125'}).toString(),
+    })
+    expect(withoutCsrf.status).toBe(401)
+    await withoutCsrf.arrayBuffer()
+
+    const plain = await caught(fetch(`${session.server}/api2/json/version`, {headers: session.headers()}))
+    expect(String((plain as Error).cause)).toMatch(/certificate/i)
+  })
+
+  test('keepAlive over a simulated 3-hour run: every request authenticated, renewed twice in the background', async () => {
+    let offsetSeconds = 0
+    const now = () => new Date(Date.now() + offsetSeconds * 1000)
+    const session = track(await getSession(await sandboxOptions({interactive: true, now})))
+    let renewed = 0
+    const waiters: {count: number; resolve: () => void}[] = []
+    const backgroundErrors: unknown[] = []
+    session.keepAlive({
+      intervalMs: 10,
+      onRenewed: () => {
+        renewed += 1
+        for (const waiter of waiters.filter((w) => renewed >= w.count)) waiter.resolve()
+      },
+      onError: (error) => backgroundErrors.push(error),
+    })
+    const renewalNumber = (count: number) =>
+      renewed >= count ? Promise.resolve() : within(5000, `background renewal ${count}`, new Promise<void>((resolve) => waiters.push({count, resolve})))
+    await sandbox.resetLog()
+
+    const tickets = new Set([session.ticket])
+    let expected = 0
+    for (let step = 1; step <= 12; step++) {
+      // Both clocks move together: PVE judges the ticket's age by its clock, the session decides to renew by its own.
+      await sandbox.setClock(step * 15 * 60)
+      offsetSeconds = step * 15 * 60
+      const left = (session.expiresAt.getTime() - now().getTime()) / 1000 - 60
+      if (left < RENEW_BEFORE_SECONDS) await renewalNumber(++expected)
+      expect(await session.get('/version')).toMatchObject({release: '9.1'})
+      tickets.add(session.ticket)
+    }
+
+    expect(expected).toBe(2)
+    expect(renewed).toBe(2)
+    expect(backgroundErrors).toEqual([])
+    expect(tickets.size).toBe(3)
+    const log = await sandbox.requestLog()
+    expect(calls(renewals(log))).toEqual(['POST /api2/json/access/ticket 200', 'POST /api2/json/access/ticket 200'])
+    expect(calls(log.filter((entry) => entry.path === '/api2/json/version'))).toEqual(Array(12).fill('GET /api2/json/version 200'))
+  })
+
+  test('a failed renewal does not fail a request the old ticket can still make; an expired ticket fails with AuthenticationFailedError', async () => {
+    let offsetSeconds = 0
+    const now = () => new Date(Date.now() + offsetSeconds * 1000)
+    const warnings: string[] = []
+    const session = track(await getSession(await sandboxOptions({interactive: true, now, logger: {warn: (message) => warnings.push(message)}})))
+    const moveClocks = async (seconds: number) => {
+      await sandbox.setClock(seconds)
+      offsetSeconds = seconds
+    }
+    await sandbox.resetLog()
+
+    // 100 minutes on: renewal is due (under 30 minutes left) but the ticket is still good; the renewal hits a proxy's 502.
+    await moveClocks(6000)
+    await sandbox.fault('/api2/json/access/ticket', '502')
+    expect(await session.get('/version')).toMatchObject({release: '9.1'})
+    expect(warnings).toEqual([expect.stringMatching(/^Renewing the ticket failed \(PVE answered 502.*\); using it for its last 1[89] minutes\.$/)])
+    expect(calls(await sandbox.requestLog())).toEqual(['POST /api2/json/access/ticket 502', 'GET /api2/json/version 200'])
+
+    // Past its 2 hours PVE refuses to renew it: only a new login helps.
+    await moveClocks(7300)
+    const error = await caught(session.get('/version'))
+    expect(error).toBeInstanceOf(AuthenticationFailedError)
+    expect(calls(renewals(await sandbox.requestLog())).at(-1)).toBe('POST /api2/json/access/ticket 401')
+  })
+
+  test('close() stops the session: later requests and keepAlive are refused', async () => {
+    const session = await getSession(await sandboxOptions({interactive: true}))
+    session.keepAlive({intervalMs: 10})
+    await session.close()
+    await session.close()
+
+    await expect(session.get('/version')).rejects.toMatchObject({code: 'INVALID_INPUT'})
+    expect(() => session.keepAlive()).toThrow(/closed/)
+  })
+})
+
+describe('AbortSignal', () => {
+  test('aborting while the login waits for the browser: AbortedError, and the callback port is free again', async () => {
+    const controller = new AbortController()
+    const events: LoginProgress['type'][] = []
+    let redirectUrl: string | undefined
+    const options = await sandboxOptions({
+      interactive: true,
+      // A browser that never comes back.
+      browserCommand: 'true',
+      signal: controller.signal,
+      onProgress: (event) => {
+        events.push(event.type)
+        if (event.type === 'listening') redirectUrl = event.redirectUrl
+        if (event.type === 'waiting') controller.abort()
+      },
+    })
+
+    const error = await caught(getSession(options))
+
+    expect(error).toBeInstanceOf(AbortedError)
+    expect((error as AbortedError).code).toBe('ABORTED')
+    expect(events).toEqual(['checking-realm', 'listening', 'browser-opened', 'waiting'])
+    const port = Number(new URL(redirectUrl!).port)
+    expect(port).toBeGreaterThan(0)
+    await listenOn(port).then(closeServer)
+    // The session lock was released too: the next caller is told at once that a login is needed.
+    expect(await caught(getSession({...options, interactive: false, signal: undefined, onProgress: undefined}))).toBeInstanceOf(LoginRequiredError)
+  })
+})
+
+/** Fails instead of hanging until jest's timeout when something that should happen by itself does not. */
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer))
+}
+
+function listenOn(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', () => resolve(server))
+  })
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()))
+}
+
+async function freePort(): Promise<number> {
+  const server = await listenOn(0)
+  const {port} = server.address() as {port: number}
+  await closeServer(server)
+  return port
+}
