@@ -1,0 +1,69 @@
+/**
+ * The commands that need a ticket on the way (env, exec, ticket, api, refresh) share one policy: use the cached
+ * ticket, renew it silently, and open a browser only when a person is there (or --login says so). This module turns
+ * their flags into the library's options; it is oclif-free so it can be tested and reused.
+ */
+import {isatty} from 'node:tty'
+
+import {canOpenBrowser} from '../browser.js'
+import {InvalidInputError} from '../errors.js'
+import {formatDuration, parseDuration} from '../format/duration.js'
+import type {SessionOptions} from '../session.js'
+import {TICKET_LIFETIME_SECONDS, TICKET_SAFETY_MARGIN_SECONDS} from '../ticket.js'
+import {LoginProgressView} from './login-progress.js'
+
+/** The most --min-valid can ask for: what a brand-new ticket offers. More could never be satisfied. */
+export const MAX_MIN_VALID_SECONDS = TICKET_LIFETIME_SECONDS - TICKET_SAFETY_MARGIN_SECONDS
+
+export interface ImplicitLoginFlags {
+  'min-valid'?: string
+  login?: boolean
+  'no-login'?: boolean
+  'browser-command'?: string
+}
+
+export interface ImplicitLogin {
+  /** Merge into the SessionOptions given to getSession/obtainSession. */
+  options: Pick<SessionOptions, 'interactive' | 'minValidSeconds' | 'browserCommand' | 'onProgress' | 'pasteInput'>
+  /** Stops the progress display and lets go of stdin; call it once the session is there (or failed). */
+  finish(): void
+}
+
+/** `--min-valid` in seconds, refusing what a fresh ticket could never satisfy (every call would renew). */
+export function parseMinValid(text: string): number {
+  const seconds = parseDuration(text)
+  if (seconds > MAX_MIN_VALID_SECONDS) {
+    throw new InvalidInputError(`--min-valid ${text} is more than a PVE ticket can offer.`, {
+      hint: `A PVE ticket lives 2h and pve-login stops using it 1m early, so --min-valid can be at most ${formatDuration(MAX_MIN_VALID_SECONDS)}. For longer runs, use the library's Session.keepAlive() or renew with \`pve-login refresh\`.`,
+    })
+  }
+  return seconds
+}
+
+/**
+ * --login allows a browser login anywhere, --no-login nowhere; otherwise only when stdin and stderr are terminals,
+ * so a cron job or CI step fails at once (exit 3) instead of opening a browser nobody sees.
+ */
+export function implicitLogin(flags: ImplicitLoginFlags, options: {allowPaste: boolean} = {allowPaste: true}): ImplicitLogin {
+  // isatty, not process.stdin.isTTY: creating process.stdin would take over the terminal that exec's child inherits.
+  const terminal = isatty(0) && isatty(2)
+  const interactive = flags.login ? true : flags['no-login'] ? false : terminal
+  const progress = new LoginProgressView()
+  // Pasting the redirected URL is the way in when no browser can be shown here (SSH). It reads stdin, so only a
+  // command whose stdin is a terminal and not needed afterwards (not exec: its child inherits stdin) offers it.
+  const paste = options.allowPaste && interactive && isatty(0) && flags['browser-command'] === undefined && !canOpenBrowser(process.env)
+  return {
+    options: {
+      interactive,
+      minValidSeconds: flags['min-valid'] === undefined ? undefined : parseMinValid(flags['min-valid']),
+      browserCommand: flags['browser-command'],
+      onProgress: progress.handle,
+      pasteInput: paste ? process.stdin : undefined,
+    },
+    finish: () => {
+      progress.stop()
+      // A paste prompt keeps stdin open, which would keep the process alive after the command is done.
+      if (paste) process.stdin.destroy()
+    },
+  }
+}
