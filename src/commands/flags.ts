@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
 
+import {CONSUMERS} from '../format/environment.js'
+
 /** Flags every command that talks to a server shares. The library reads the same environment variables. */
 export const connectionFlags = {
   server: Flags.string({
@@ -57,5 +59,23 @@ export const sessionFlags = {
   'no-login': Flags.boolean({
     description: 'Never open a browser: exit 3 when no valid or renewable ticket exists.',
     exclusive: ['login'],
+  }),
+  'browser-command': Flags.string({
+    helpValue: 'CMD',
+    env: 'BROWSER',
+    description: 'Command that opens the login URL when a browser login is needed (appended as its last argument; run without a shell).',
+  }),
+}
+
+/** `--for`, shared by env and exec: whose variable names to use. */
+export const consumerFlags = {
+  for: Flags.string({
+    options: [...CONSUMERS],
+    multiple: true,
+    // `--for bpg terraform` must not swallow the next word as a second consumer.
+    multipleNonGreedy: true,
+    delimiter: ',',
+    helpValue: 'CONSUMER',
+    description: 'Variables for this tool (repeatable, or comma-separated): bpg, telmate, packer, ansible, proxmoxer, all. Default: bpg\'s PROXMOX_VE_* plus PVE_LOGIN_USERNAME and PVE_LOGIN_EXPIRES_AT.',
   }),
 }

@@ -1,0 +1,58 @@
+import {Args, Flags} from '@oclif/core'
+
+import {parseApiRequest} from '../cli/api-request.js'
+import {AbortedError} from '../errors.js'
+import {connectionFlags, sessionFlags} from './flags.js'
+import {SessionCommand} from './session-command.js'
+
+export default class Api extends SessionCommand {
+  static override summary = 'Make one authenticated PVE API call and print its data as JSON.'
+
+  static override description = [
+    `Sends METHOD PATH to /api2/json with the cached ticket (renewed or logged in first, as for env), plus the CSRFPreventionToken header on writes, and prints PVE's "data" as indented JSON (--raw: one line). Parameters go in the query string for GET and form-encoded in the body otherwise, as PVE expects. PATH may be written /nodes, nodes or /api2/json/nodes, and may carry a query string. The method is GET unless -X says otherwise, also when -f is given (PVE has many GET calls with parameters).`,
+    `When PVE refuses, the message and status it sent are shown on stderr and api exits 1 (3 when a login is needed).`,
+  ].join('\n\n')
+
+  static override examples = [
+    {description: 'The nodes of the cluster', command: '<%= config.bin %> api /nodes'},
+    {description: 'VMs only, names with jq', command: "<%= config.bin %> api cluster/resources -f type=vm | jq -r '.[].name'"},
+    {description: 'Clone VM 9000 to 123 (a write: the CSRF token is sent for you)', command: '<%= config.bin %> api -X POST /nodes/pve1/qemu/9000/clone -f newid=123 -f name=web1'},
+    {description: 'Compact output', command: '<%= config.bin %> api /version --raw'},
+  ]
+
+  static override args = {
+    path: Args.string({required: true, description: 'API path below /api2/json, e.g. /nodes/pve1/qemu'}),
+  }
+
+  static override flags = {
+    ...connectionFlags,
+    ...sessionFlags,
+    method: Flags.string({char: 'X', helpValue: 'METHOD', default: 'GET', description: 'HTTP method: GET, POST, PUT or DELETE.'}),
+    field: Flags.string({
+      char: 'f',
+      multiple: true,
+      multipleNonGreedy: true,
+      helpValue: 'KEY=VALUE',
+      description: 'A parameter (repeatable; a repeated key is sent several times). Booleans are 1 or 0 in PVE.',
+    }),
+    raw: Flags.boolean({description: 'Print the JSON on one line.'}),
+  }
+
+  protected async execute(): Promise<void> {
+    const {args, flags} = await this.parse(Api)
+    const request = parseApiRequest(args.path, flags.method, flags.field ?? [])
+    const session = await this.openSession(flags)
+    // Ctrl-C: drop the connection instead of waiting for PVE's answer (up to the request timeout).
+    const cancel = () => void session.dispatcher.destroy().catch(() => {})
+    this.abort.signal.addEventListener('abort', cancel, {once: true})
+    try {
+      const data = await session.request(request.method, request.path, request.params).catch((error: unknown) => {
+        throw this.abort.signal.aborted ? new AbortedError() : error
+      })
+      process.stdout.write(`${JSON.stringify(data ?? null, null, flags.raw ? undefined : 2)}\n`)
+    } finally {
+      this.abort.signal.removeEventListener('abort', cancel)
+      await session.close().catch(() => {})
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import {Flags} from '@oclif/core'
+
+import {info, warn} from '../cli/terminal.js'
+import {competingCredentialWarnings, parseConsumer, sessionVariables} from '../format/environment.js'
+import {detectShell, renderVariables, SHELL_FORMATS} from '../format/shell.js'
+import {connectionFlags, consumerFlags, sessionFlags} from './flags.js'
+import {SessionCommand} from './session-command.js'
+
+export default class Env extends SessionCommand {
+  static override summary = 'Print shell code that sets PROXMOX_VE_* variables to a valid PVE ticket, for eval.'
+
+  static override description = [
+    `Writes only the variable assignments to stdout, so \`eval "$(pve-login env)"\` never evaluates a message; warnings and notes go to stderr. The cached ticket is used while it has --min-valid left, renewed silently otherwise, and only when a person is at the terminal (or with --login) does a browser login start. In a background job without a usable ticket, env exits 3 at once and opens nothing.`,
+    `The default variables are PROXMOX_VE_ENDPOINT, PROXMOX_VE_AUTH_TICKET and PROXMOX_VE_CSRF_PREVENTION_TOKEN (read by the bpg Terraform provider) plus PVE_LOGIN_USERNAME and PVE_LOGIN_EXPIRES_AT; --for picks the names other tools read (docs/output-formats.md). The shell is guessed from $SHELL (PowerShell/cmd on Windows); --shell overrides it. Prefer \`pve-login exec -- CMD\`, which keeps the ticket out of your shell.`,
+    `Exit codes: 0 ok, 2 usage, 3 login required, 4 TLS, 5 refused, 6 timeout, 7 unreachable, 130 interrupted.`,
+  ].join('\n\n')
+
+  static override examples = [
+    {description: 'Set the variables in the current sh/bash/zsh', command: 'eval "$(<%= config.bin %> env)"'},
+    {description: 'fish', command: '<%= config.bin %> env --shell fish | source'},
+    {description: 'PowerShell', command: '<%= config.bin %> env --shell powershell | Invoke-Expression'},
+    {description: 'Variables for the Telmate provider and Ansible, valid for at least 90 more minutes', command: 'eval "$(<%= config.bin %> env --for telmate,ansible --min-valid 90m)"'},
+    {description: 'A .env file for docker compose', command: '<%= config.bin %> env --shell dotenv > .env'},
+    {description: 'In CI: never open a browser, fail with exit 3 instead', command: '<%= config.bin %> env --no-login --shell json'},
+  ]
+
+  static override flags = {
+    ...connectionFlags,
+    ...sessionFlags,
+    ...consumerFlags,
+    shell: Flags.option({
+      options: SHELL_FORMATS,
+      description: 'Syntax of the output. Default: guessed from $SHELL (PSModulePath on Windows), else sh.',
+    })(),
+  }
+
+  protected async execute(): Promise<void> {
+    const {flags} = await this.parse(Env)
+    const shell = flags.shell ?? detectShell(process.env, process.platform)
+    const consumer = flags.for?.map(parseConsumer)
+    for (const message of competingCredentialWarnings(process.env, {consumer})) warn(message)
+    const {record} = await this.obtainRecord(flags)
+    const {variables, notes} = sessionVariables(record, {consumer, insecure: flags.insecure})
+    // Rendered in full before anything is written: a refused value must not leave half a script on stdout.
+    const text = renderVariables(variables, shell)
+    for (const note of notes) info(`pve-login: note: ${note}`)
+    process.stdout.write(text)
+  }
+}

@@ -1,0 +1,79 @@
+import {isatty} from 'node:tty'
+
+import {splitExecCommandLine, type ExecCommandLine} from '../cli/exec-command-line.js'
+import {exitStatusOf, runChild} from '../cli/run-child.js'
+import {info, warn} from '../cli/terminal.js'
+import {InvalidInputError} from '../errors.js'
+import {competingCredentialWarnings, EXEC_MARKER, isInsideExec, parseConsumer, sessionVariables} from '../format/environment.js'
+import {connectionFlags, consumerFlags, sessionFlags} from './flags.js'
+import {SessionCommand} from './session-command.js'
+
+export default class Exec extends SessionCommand {
+  static override summary = 'Run a command with PROXMOX_VE_* variables set to a valid PVE ticket.'
+
+  static override description = [
+    `Runs CMD with the same variables \`pve-login env\` prints, in its environment only: the ticket never appears on a command line and never enters your shell. stdin, stdout and stderr are the command's own; SIGTERM and SIGHUP sent to pve-login are passed on to it (SIGINT too, unless stdin is a terminal: a Ctrl-C there reaches the command directly). pve-login exits with the command's exit code, 128+N when a signal N killed it, 127 when it was not found and 126 when it could not be run.`,
+    `The command also gets ${EXEC_MARKER.name}=${EXEC_MARKER.value}; a pve-login exec inside it refuses to run (exit 2), because the inner one would only hand on the same ticket. Put -- before the command so that its options stay its own.`,
+    `A browser login happens only when a person is at the terminal (or with --login); otherwise exec exits 3 before starting CMD.`,
+  ].join('\n\n')
+
+  static override examples = [
+    {description: 'Terraform with the bpg provider', command: '<%= config.bin %> exec -- terraform apply'},
+    {description: 'Ansible through community.proxmox, with a ticket valid for at least 90 minutes', command: '<%= config.bin %> exec --for ansible --min-valid 90m -- ansible-playbook site.yml'},
+    {description: 'Your own script reads $PROXMOX_VE_ENDPOINT and $PROXMOX_VE_AUTH_TICKET', command: '<%= config.bin %> exec -- ./deploy.sh'},
+    {description: 'Packer', command: '<%= config.bin %> exec --for packer -- packer build .'},
+  ]
+
+  static override usage = '<%= command.id %> [FLAGS] -- CMD [ARGS...]'
+  static override strict = false
+  static override flags = {...connectionFlags, ...sessionFlags, ...consumerFlags}
+
+  private commandLine: ExecCommandLine | undefined
+  private commandLineError: unknown
+
+  override async run(): Promise<void> {
+    // The command's own words must not reach the flag parser (nor count as our --json): split them off first.
+    try {
+      this.commandLine = splitExecCommandLine(this.argv, valueFlagWords(Exec.flags))
+      this.argv = this.commandLine.own
+    } catch (error) {
+      this.commandLineError = error
+      this.argv = []
+    }
+    return super.run()
+  }
+
+  protected async execute(): Promise<number> {
+    if (isInsideExec(process.env)) {
+      throw new InvalidInputError('pve-login exec is already running around this command (PVE_LOGIN_EXEC=1 is set).', {
+        hint: 'The variables are already in this environment: run the command directly. To start afresh, unset PVE_LOGIN_EXEC first.',
+      })
+    }
+    if (this.commandLineError !== undefined || !this.commandLine) throw this.commandLineError
+    const [command, ...args] = this.commandLine.command as [string, ...string[]]
+    const {flags} = await this.parse(Exec, this.commandLine.own)
+    const consumer = flags.for?.map(parseConsumer)
+    for (const message of competingCredentialWarnings(process.env, {consumer})) warn(message)
+    const {record} = await this.obtainRecord(flags, {allowPaste: false})
+    const {variables, notes} = sessionVariables(record, {consumer, insecure: flags.insecure})
+    for (const note of notes) info(`pve-login: note: ${note}`)
+    const env = {...process.env, ...Object.fromEntries(variables), [EXEC_MARKER.name]: EXEC_MARKER.value}
+    const outcome = await runChild(command, args, {env, forwardInterrupt: !isatty(0)})
+    if (outcome.kind === 'not-started') {
+      const what = outcome.errorCode === 'ENOENT' ? 'command not found' : `cannot run it (${outcome.message})`
+      info(`pve-login: ${command}: ${what}\n  hint: check the spelling and PATH; give a path (./script.sh) for a file in this directory.`)
+    }
+    return exitStatusOf(outcome)
+  }
+}
+
+/** `--server`, `-s`, … : the flags whose value is the next word. */
+function valueFlagWords(flags: Record<string, {type: string; char?: string}>): Set<string> {
+  const words = new Set<string>()
+  for (const [name, flag] of Object.entries(flags)) {
+    if (flag.type !== 'option') continue
+    words.add(`--${name}`)
+    if (flag.char) words.add(`-${flag.char}`)
+  }
+  return words
+}

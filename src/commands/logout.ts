@@ -1,0 +1,45 @@
+import {Flags} from '@oclif/core'
+
+import {leftoverVariablesHint, logoutReport} from '../cli/session-report.js'
+import {info, warn} from '../cli/terminal.js'
+import type {SessionKey} from '../session-record.js'
+import {PveLoginCommand} from './base-command.js'
+import {connectionFlags} from './flags.js'
+
+export default class Logout extends PveLoginCommand {
+  static override summary = 'Remove the cached session of the selected server and realm (or, with --all, every one).'
+
+  static override description = [
+    `Deletes the local copy of the session from the ticket store (keychain item or file). It does not end the session on the server: PVE has no way to revoke a ticket, so one that was already handed on (by env, exec or ticket) keeps working until it expires, at most 2 hours after it was issued. logout says until when.`,
+    `Without --all, the server and realm come from --server/--realm, PVE_LOGIN_SERVER/PVE_LOGIN_REALM or the remembered profile, and every user's session for that pair is removed.`,
+  ].join('\n\n')
+
+  static override examples = [
+    {description: 'Forget the session of the remembered server and realm', command: '<%= config.bin %> logout'},
+    {description: 'Forget every session of every server', command: '<%= config.bin %> logout --all'},
+    {description: 'A realm of another server', command: '<%= config.bin %> logout --server pve2.example.com --realm entra-cli'},
+  ]
+
+  static override flags = {
+    server: connectionFlags.server,
+    realm: connectionFlags.realm,
+    profile: connectionFlags.profile,
+    store: connectionFlags.store,
+    all: Flags.boolean({description: 'Remove the sessions of every server and realm.'}),
+  }
+
+  protected async execute(): Promise<void> {
+    const {flags} = await this.parse(Logout)
+    const {logout} = await import('../session.js')
+    const input = {server: flags.server, realm: flags.realm, profile: flags.profile, store: flags.store}
+    const removed = await logout({...input, all: flags.all, logger: {warn}})
+    let selected: SessionKey | undefined
+    if (removed.length === 0 && !flags.all) {
+      const {resolveSettings} = await import('../settings.js')
+      selected = await resolveSettings(input)
+    }
+    info(logoutReport(removed, {all: flags.all, selected}).trimEnd())
+    const hint = leftoverVariablesHint(process.env, process.platform)
+    if (hint) info(hint.trimEnd())
+  }
+}

@@ -1,0 +1,40 @@
+import {refreshReport} from '../cli/session-report.js'
+import {info} from '../cli/terminal.js'
+import {renderJson, sessionStatus} from '../format/session-json.js'
+import {connectionFlags, jsonFlag, sessionFlags} from './flags.js'
+import {SessionCommand} from './session-command.js'
+
+export default class Refresh extends SessionCommand {
+  static override summary = 'Renew the PVE ticket now, however much time it has left, and print the new expiry.'
+
+  static override description = [
+    `Trades the cached ticket for a fresh 2-hour one (POST /access/ticket with the ticket as the password: no browser, no second factor). Other commands renew on their own when --min-valid demands it; refresh is for a long job that wants a full 2 hours before it starts. A ticket that has already expired cannot be renewed: then refresh logs in through the browser when a person is at the terminal (or with --login), else exits 3.`,
+  ].join('\n\n')
+
+  static override examples = [
+    {description: 'Renew now', command: '<%= config.bin %> refresh'},
+    {description: 'Renew, then run a long job with the fresh ticket', command: '<%= config.bin %> refresh && <%= config.bin %> exec -- ./long-deployment.sh'},
+    {description: 'The new expiry for a script', command: '<%= config.bin %> refresh --json | jq -r .expiresAt'},
+  ]
+
+  static override flags = {
+    ...connectionFlags,
+    login: sessionFlags.login,
+    'no-login': sessionFlags['no-login'],
+    'browser-command': sessionFlags['browser-command'],
+    ...jsonFlag,
+  }
+
+  protected async execute(): Promise<void> {
+    const {flags} = await this.parse(Refresh)
+    // Any usable ticket will do as the password: without this, a ticket under --min-valid would be renewed twice.
+    const session = await this.openSession(flags, {minValidSeconds: 1})
+    try {
+      if (session.source === 'cache') await session.renew()
+      info(refreshReport(session.record, session.source === 'login' ? 'login' : 'renewed').trimEnd())
+      if (flags.json) process.stdout.write(renderJson(sessionStatus({record: session.record, store: session.storeKind}, {now: new Date()})))
+    } finally {
+      await session.close()
+    }
+  }
+}

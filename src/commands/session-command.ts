@@ -1,0 +1,38 @@
+import {implicitLogin, type ImplicitLoginFlags} from '../cli/implicit-login.js'
+import {info} from '../cli/terminal.js'
+import type {ObtainedSession, Session} from '../session.js'
+import {PveLoginCommand} from './base-command.js'
+
+type SessionCommandFlags = Parameters<PveLoginCommand['connectionOptions']>[0] & ImplicitLoginFlags
+
+/**
+ * Commands that need a ticket on the way (env, exec, ticket, api, refresh): the cached one, a silent renewal, or a
+ * browser login when a person is there. The library is loaded on first use, so `--help` stays cheap.
+ */
+export abstract class SessionCommand extends PveLoginCommand {
+  /** The stored session only, without the HTTP stack when the cache answers: for commands that hand the ticket on. */
+  protected async obtainRecord(flags: SessionCommandFlags, options: {allowPaste?: boolean} = {}): Promise<ObtainedSession> {
+    const login = implicitLogin(flags, {allowPaste: options.allowPaste ?? true})
+    const {obtainSession} = await import('../session.js')
+    try {
+      const obtained = await obtainSession({...this.connectionOptions(flags), ...login.options})
+      if (obtained.source === 'login') info(`Logged in to ${obtained.record.server} as ${obtained.record.username}.`)
+      return obtained
+    } finally {
+      login.finish()
+    }
+  }
+
+  /** A Session that makes requests; the caller closes it. */
+  protected async openSession(flags: SessionCommandFlags, overrides: {minValidSeconds?: number} = {}): Promise<Session> {
+    const login = implicitLogin(flags)
+    const {getSession} = await import('../session.js')
+    try {
+      const session = await getSession({...this.connectionOptions(flags), ...login.options, ...overrides})
+      if (session.source === 'login') info(`Logged in to ${session.server} as ${session.username}.`)
+      return session
+    } finally {
+      login.finish()
+    }
+  }
+}

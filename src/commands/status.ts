@@ -1,0 +1,50 @@
+import {statusExitCode, statusLoginHint} from '../cli/session-report.js'
+import {info, warn} from '../cli/terminal.js'
+import {renderJson, statusJson, type StatusSource} from '../format/session-json.js'
+import {renderStatusTable} from '../format/table.js'
+import {PveLoginCommand} from './base-command.js'
+import {connectionFlags, jsonFlag} from './flags.js'
+
+export default class Status extends PveLoginCommand {
+  static override summary = 'List the cached PVE sessions; exit 0 only when the selected server and realm have a valid one.'
+
+  static override description = [
+    `Shows every session in the ticket store (all servers and realms): user, cluster, time left and where it is kept. Nothing is renewed and nothing is sent to a server. --json prints the same as a list of objects (schemas/status.json), never with a ticket in it.`,
+    `The exit code answers "can I use PVE now?" for scripts: 0 when the server and realm selected by --server/--realm, PVE_LOGIN_SERVER/PVE_LOGIN_REALM or the remembered profile have a valid ticket, 3 otherwise. With no server or realm set anywhere, 0 means at least one session is valid.`,
+  ].join('\n\n')
+
+  static override examples = [
+    {description: 'What am I logged in to?', command: '<%= config.bin %> status'},
+    {description: 'In a script: log in only when needed', command: '<%= config.bin %> status >/dev/null || <%= config.bin %>'},
+    {description: 'Seconds left on each session', command: "<%= config.bin %> status --json | jq '.[] | {server, username, secondsLeft}'"},
+    {description: 'Sessions in the file store only', command: '<%= config.bin %> status --store file'},
+  ]
+
+  static override flags = {
+    server: connectionFlags.server,
+    realm: connectionFlags.realm,
+    profile: connectionFlags.profile,
+    store: connectionFlags.store,
+    ...jsonFlag,
+  }
+
+  protected async execute(): Promise<number> {
+    const {flags} = await this.parse(Status)
+    const {listSessions} = await import('../session-list.js')
+    const {DEFAULT_MIN_VALID_SECONDS} = await import('../session.js')
+    const listing = await listSessions({server: flags.server, realm: flags.realm, profile: flags.profile, store: flags.store, logger: {warn}})
+    for (const account of listing.corrupt) {
+      warn(`The stored entry "${account}" in ${listing.location} is not a readable session; the next login for it replaces it.`)
+    }
+    const sources: StatusSource[] = listing.records
+      .map((record) => ({record, store: listing.store}))
+      .sort((a, b) => a.record.server.localeCompare(b.record.server) || a.record.realm.localeCompare(b.record.realm) || a.record.username.localeCompare(b.record.username))
+    // Renewal is due where `env` and `ticket` (default --min-valid) would renew.
+    const options = {now: new Date(), renewBeforeSeconds: DEFAULT_MIN_VALID_SECONDS}
+    const statuses = statusJson(sources, options)
+    process.stdout.write(flags.json ? renderJson(statuses) : renderStatusTable(sources, options))
+    const code = statusExitCode(statuses, listing.selected)
+    if (code !== 0) info(statusLoginHint(listing.selected))
+    return code
+  }
+}

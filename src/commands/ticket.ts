@@ -1,0 +1,26 @@
+import {renderJson, ticketJson} from '../format/session-json.js'
+import {connectionFlags, jsonFlag, sessionFlags} from './flags.js'
+import {SessionCommand} from './session-command.js'
+
+export default class Ticket extends SessionCommand {
+  static override summary = 'Print the PVE ticket (or, with --json, the ticket, CSRF token, user and expiry).'
+
+  static override description = [
+    `For tools that take the ticket itself: stdout carries the ticket and a newline, nothing else. --json prints one object with endpoint, username, ticket, csrfToken, clusterName, issuedAt and expiresAt (schemas/ticket.json). The ticket is renewed or a login started first, exactly as for \`pve-login env\`. Send it as the cookie PVEAuthCookie=<ticket>; requests other than GET also need the header CSRFPreventionToken: <csrfToken>.`,
+    `Keep it off command lines (other users can read those in \`ps\`): pass it through a file, stdin or the environment, or use \`pve-login exec\`.`,
+  ].join('\n\n')
+
+  static override examples = [
+    {description: 'A curl config (cookie and CSRF header) that keeps the ticket out of `ps`', command: `<%= config.bin %> ticket --json | jq -r '"cookie = \\"PVEAuthCookie=\\(.ticket)\\"\\nheader = \\"CSRFPreventionToken: \\(.csrfToken)\\""' > ~/.pve-curl && curl -K ~/.pve-curl https://pve.example.com:8006/api2/json/nodes`},
+    {description: 'When does the ticket expire?', command: '<%= config.bin %> ticket --json | jq -r .expiresAt'},
+    {description: 'A ticket good for the next 90 minutes, without ever opening a browser', command: '<%= config.bin %> ticket --min-valid 90m --no-login'},
+  ]
+
+  static override flags = {...connectionFlags, ...sessionFlags, ...jsonFlag}
+
+  protected async execute(): Promise<void> {
+    const {flags} = await this.parse(Ticket)
+    const {record} = await this.obtainRecord(flags)
+    process.stdout.write(flags.json ? renderJson(ticketJson(record)) : `${record.ticket}\n`)
+  }
+}
