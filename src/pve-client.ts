@@ -116,7 +116,9 @@ export class PveClient {
   }
 
   /** Sends one API call (`path` below /api2/json) and returns PVE's `data`. */
-  async request<T>(method: string, path: string, options: PveRequestOptions = {}): Promise<T> {
+  async request<T>(verb: string, apiPath: string, options: PveRequestOptions = {}): Promise<T> {
+    const method = verb.toUpperCase()
+    const path = apiPath.startsWith('/') ? apiPath : `/${apiPath}`
     const step = `${method} ${path}`
     const url = new URL(`/api2/json${path}`, this.server)
     const form = new URLSearchParams()

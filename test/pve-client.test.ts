@@ -107,6 +107,8 @@ describe('PveClient requests', () => {
         {node: 'pve1'},
       ])
       await client.request('POST', '/nodes', {params: {name: 'x y', list: ['a', 'b'], flag: false}, ticket: 'T', csrfToken: 'C:D'})
+      // Method case and a missing leading slash are forgiven.
+      await client.request('get', 'nodes')
     })
     expect(received[0]).toMatchObject({method: 'GET', url: '/api2/json/nodes?type=vm&full=1', body: ''})
     expect(received[0]!.headers.cookie).toBe('PVEAuthCookie=PVE:a@b:1::x+/=')
@@ -114,6 +116,7 @@ describe('PveClient requests', () => {
     expect(received[1]).toMatchObject({method: 'POST', url: '/api2/json/nodes', body: 'name=x+y&list=a&list=b&flag=0'})
     expect(received[1]!.headers['content-type']).toBe('application/x-www-form-urlencoded')
     expect(received[1]!.headers.csrfpreventiontoken).toBe('C:D')
+    expect(received[2]).toMatchObject({method: 'GET', url: '/api2/json/nodes', body: ''})
   })
 
   test('domains() lists realms; authUrl() posts realm and redirect-url', async () => {
