@@ -155,7 +155,7 @@ export class PveClient {
     } catch (error) {
       if (options.signal?.aborted) throw new AbortedError()
       if (timeout.aborted) {
-        throw new TimeoutError(`PVE did not answer ${step} within ${Math.round(timeoutMs / 1000)} s.`, {
+        throw new TimeoutError(`PVE did not answer ${step} within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}.`, {
           hint: `Check that ${this.server} is the PVE API (port 8006) and that the node is not overloaded.`,
           cause: error,
         })
