@@ -1,0 +1,6 @@
+// Preloaded with --require into a measured process: records its peak resident set size (KiB) at exit.
+const {writeFileSync} = require('node:fs')
+
+process.on('exit', () => {
+  if (process.env.BENCH_RSS_FILE) writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS))
+})
