@@ -7,14 +7,14 @@ import {spawn} from 'node:child_process'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import {startSandbox} from '../test/sandbox/sandbox.js'
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 15)
 const repo = fileURLToPath(new URL('..', import.meta.url))
 const cli = join(repo, 'bin', 'run.js')
-const rssPreload = join(repo, 'bench', 'max-rss.cjs')
+const rssPreload = join(repo, 'bench', 'max-rss.js')
 
 interface Measurement {
   name: string
@@ -47,7 +47,7 @@ async function measure(name: string, args: string[], env: NodeJS.ProcessEnv, run
   const rssFile = join(tmpdir(), `pve-login-bench-rss-${process.pid}`)
   for (let run = 0; run < runs; run++) {
     const started = performance.now()
-    const result = await runProcess(process.execPath, ['--require', rssPreload, ...args], {...env, BENCH_RSS_FILE: rssFile})
+    const result = await runProcess(process.execPath, ['--import', pathToFileURL(rssPreload).href, ...args], {...env, BENCH_RSS_FILE: rssFile})
     times.push(performance.now() - started)
     if (result.status !== 0) throw new Error(`${name} exited ${result.status}: ${result.stderr}`)
     peakKiB = Math.max(peakKiB, Number(await readFile(rssFile, 'utf8')))
