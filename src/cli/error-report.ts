@@ -23,10 +23,22 @@ export function reportError(error: unknown, env: NodeJS.ProcessEnv = process.env
     return {exitCode: exitCodeFor(error.code), text: lines.join('\n') + '\n', json}
   }
   const message = error instanceof Error ? error.message : String(error)
+  if (isUsageErrorFromParser(error)) {
+    // A bad flag value or an unknown flag: the person's to fix, so exit 2 and no "report it" hint.
+    return {exitCode: EXIT.usage, text: `pve-login: ${message}\n`, json: {error: {code: 'INVALID_INPUT', message}}}
+  }
   const debug = env['PVE_LOGIN_DEBUG'] === '1' && error instanceof Error && error.stack ? `\n${error.stack}` : ''
   return {
     exitCode: EXIT.failure,
     text: `pve-login: unexpected error: ${message}${debug}\n  hint: run again with PVE_LOGIN_DEBUG=1 for details, and report it if it persists.\n`,
     json: {error: {code: 'UNEXPECTED', message}},
   }
+}
+
+/**
+ * oclif's flag parser throws its own errors (an option outside its list, an unknown flag, a missing argument), marked
+ * with the exit code oclif means: 2 for usage. Duck-typed, so this module stays free of @oclif/core.
+ */
+function isUsageErrorFromParser(error: unknown): boolean {
+  return error instanceof Error && (error as Error & {oclif?: {exit?: unknown}}).oclif?.exit === 2
 }
