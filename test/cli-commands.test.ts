@@ -1,0 +1,380 @@
+import {spawnSync} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
+
+import {cleanEnv, countRequests, copyHome, makeHome, removeHome, runCli, RUN_JS, seedLogin, startCli, type CliOptions, type CliResult} from './helpers/cli.js'
+import {hasShell} from './helpers/capabilities.js'
+import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
+
+/**
+ * The script-facing commands (env, exec, ticket, api, status, logout, refresh) as real processes against the
+ * sandbox. Each test gets its own PVE_LOGIN_HOME, copied from a home a real `pve-login login` filled.
+ */
+let sandbox: SandboxProcess
+/** Homes with one session each, made once by a real login; tests work on copies. */
+let aliceHome: string
+let obrienHome: string
+const homes: string[] = []
+
+beforeAll(async () => {
+  sandbox = await startSandboxProcess()
+  aliceHome = await makeHome()
+  obrienHome = await makeHome()
+  await Promise.all([seedLogin(sandbox, aliceHome), seedLogin(sandbox, obrienHome, {user: "o'brien"})])
+})
+
+afterEach(async () => {
+  await sandbox.reset()
+})
+
+afterAll(async () => {
+  await Promise.all([aliceHome, obrienHome, ...homes].filter(Boolean).map(removeHome))
+  await sandbox?.stop()
+})
+
+async function homeLike(source: string): Promise<string> {
+  const home = await copyHome(source)
+  homes.push(home)
+  return home
+}
+
+async function emptyHome(): Promise<string> {
+  const home = await makeHome()
+  homes.push(home)
+  return home
+}
+
+/** pve-login in `home`, file store, never a terminal. */
+function cli(home: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return runCli(args, {...options, env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', ...options.env}})
+}
+
+async function ticketOf(home: string): Promise<{ticket: string; csrfToken: string; username: string; issuedAt: string; expiresAt: string}> {
+  const result = await cli(home, ['ticket', '--json'])
+  expect(result.code).toBe(0)
+  return JSON.parse(result.stdout)
+}
+
+/** GET /version with the ticket as PVE's cookie: the proof that a handed-on ticket really works. */
+async function versionWith(ticket: string): Promise<number> {
+  return (await sandbox.pve('/api2/json/version', {headers: {cookie: `PVEAuthCookie=${ticket}`}})).status
+}
+
+const DEFAULT_NAMES = ['PROXMOX_VE_ENDPOINT', 'PROXMOX_VE_AUTH_TICKET', 'PROXMOX_VE_CSRF_PREVENTION_TOKEN', 'PVE_LOGIN_USERNAME', 'PVE_LOGIN_EXPIRES_AT']
+
+describe('env', () => {
+  /** Each shell runs `pve-login env` itself, as a user would, then prints the five variables one per line. */
+  const shells: {shell: string; path: string; script: string}[] = [
+    {shell: 'sh', path: '/bin/sh', script: `eval "$("$NODE" "$RUN" env --shell sh)" && printf '%s\\n' ${DEFAULT_NAMES.map((n) => `"$${n}"`).join(' ')}`},
+    {shell: 'bash', path: '/usr/bin/bash', script: `eval "$("$NODE" "$RUN" env --shell bash)" && printf '%s\\n' ${DEFAULT_NAMES.map((n) => `"$${n}"`).join(' ')}`},
+    {shell: 'zsh', path: '/usr/bin/zsh', script: `eval "$("$NODE" "$RUN" env --shell zsh)" && printf '%s\\n' ${DEFAULT_NAMES.map((n) => `"$${n}"`).join(' ')}`},
+    {shell: 'fish', path: '/usr/bin/fish', script: `"$NODE" "$RUN" env --shell fish | source; and printf '%s\\n' ${DEFAULT_NAMES.map((n) => `$${n}`).join(' ')}`},
+  ]
+
+  test.each(shells)("$shell evaluates env's output for o'brien, and the ticket it sets works", async ({path, script}) => {
+    if (!hasShell(path)) return
+    const home = await homeLike(obrienHome)
+    const expected = await ticketOf(home)
+    const run = spawnSync(path, ['-c', script], {
+      encoding: 'utf8',
+      env: cleanEnv({PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', NODE: process.execPath, RUN: RUN_JS}),
+      input: '',
+    })
+    expect(run.stderr).toBe('')
+    expect(run.status).toBe(0)
+    const [endpoint, ticket, csrf, username, expiresAt] = run.stdout.split('\n')
+    expect(endpoint).toBe(sandbox.pveUrl)
+    expect(username).toBe("o'brien@cli")
+    expect(ticket).toBe(expected.ticket)
+    expect(csrf).toBe(expected.csrfToken)
+    expect(expiresAt).toBe(expected.expiresAt)
+    expect(await versionWith(ticket!)).toBe(200)
+  })
+
+  test("o'brien survives the formats no shell here evaluates: powershell, cmd, dotenv, json", async () => {
+    const home = await homeLike(obrienHome)
+    const {ticket} = await ticketOf(home)
+    const [powershell, cmd, dotenv, json] = await Promise.all(['powershell', 'cmd', 'dotenv', 'json'].map((shell) => cli(home, ['env', '--shell', shell])))
+    expect(powershell!.stdout).toContain("$Env:PVE_LOGIN_USERNAME = 'o''brien@cli'\n")
+    expect(powershell!.stdout).toContain(`$Env:PROXMOX_VE_AUTH_TICKET = '${ticket.replaceAll("'", "''")}'\n`)
+    expect(cmd!.stdout).toContain(`set "PVE_LOGIN_USERNAME=o'brien@cli"\r\n`)
+    expect(dotenv!.stdout).toContain(`PVE_LOGIN_USERNAME="o'brien@cli"\n`)
+    expect(dotenv!.stdout).toContain(`PROXMOX_VE_AUTH_TICKET="${ticket}"\n`)
+    expect(JSON.parse(json!.stdout)).toMatchObject({PVE_LOGIN_USERNAME: "o'brien@cli", PROXMOX_VE_AUTH_TICKET: ticket})
+    for (const result of [powershell, cmd, dotenv, json]) {
+      expect(result!.code).toBe(0)
+      expect(result!.stderr).toBe('')
+    }
+  })
+
+  const PRESETS: [string[], string[]][] = [
+    [[], DEFAULT_NAMES],
+    [['--for', 'bpg'], ['PROXMOX_VE_ENDPOINT', 'PROXMOX_VE_AUTH_TICKET', 'PROXMOX_VE_CSRF_PREVENTION_TOKEN']],
+    [['--for', 'telmate'], ['PM_API_URL', 'PM_USER', 'PM_PASS']],
+    [['--for', 'packer'], ['PROXMOX_URL', 'PROXMOX_USERNAME', 'PROXMOX_PASSWORD']],
+    [['--for', 'ansible'], ['PROXMOX_HOST', 'PROXMOX_PORT', 'PROXMOX_USER', 'PROXMOX_PASSWORD']],
+    [['--for', 'proxmoxer'], ['PROXMOX_HOST', 'PROXMOX_PORT', 'PROXMOX_USER', 'PROXMOX_PASSWORD']],
+    [['--for', 'bpg', '--for', 'telmate', '--insecure'], ['PROXMOX_VE_ENDPOINT', 'PROXMOX_VE_AUTH_TICKET', 'PROXMOX_VE_CSRF_PREVENTION_TOKEN', 'PROXMOX_VE_INSECURE', 'PM_API_URL', 'PM_USER', 'PM_PASS', 'PM_TLS_INSECURE']],
+    [['--for', 'ansible,telmate'], ['PROXMOX_HOST', 'PROXMOX_PORT', 'PROXMOX_USER', 'PROXMOX_PASSWORD', 'PM_API_URL', 'PM_USER', 'PM_PASS']],
+  ]
+
+  test('--for presets hold exactly the names each consumer reads, with the right values', async () => {
+    const home = await homeLike(aliceHome)
+    const {ticket, username} = await ticketOf(home)
+    const port = new URL(sandbox.pveUrl).port
+    const results = await Promise.all(PRESETS.map(([flags]) => cli(home, ['env', '--shell', 'json', ...flags])))
+    results.forEach((result, index) => {
+      const [flags, names] = PRESETS[index]!
+      expect({flags, code: result.code}).toEqual({flags, code: 0})
+      const variables = JSON.parse(result.stdout) as Record<string, string>
+      expect({flags, names: Object.keys(variables)}).toEqual({flags, names})
+      for (const name of ['PROXMOX_VE_AUTH_TICKET', 'PM_PASS', 'PROXMOX_PASSWORD']) if (name in variables) expect(variables[name]).toBe(ticket)
+      for (const name of ['PM_USER', 'PROXMOX_USER', 'PROXMOX_USERNAME', 'PVE_LOGIN_USERNAME']) if (name in variables) expect(variables[name]).toBe(username)
+      if ('PM_API_URL' in variables) expect(variables['PM_API_URL']).toBe(`${sandbox.pveUrl}/api2/json`)
+      if ('PROXMOX_PORT' in variables) expect([variables['PROXMOX_HOST'], variables['PROXMOX_PORT']]).toEqual(['127.0.0.1', port])
+    })
+    // Ticket-as-password consumers get the note about diverging tickets, on stderr only.
+    expect(results[2]!.stderr).toMatch(/telmate gets the ticket as a password/)
+    expect(results[1]!.stderr).toBe('')
+    // --insecure warns, every time.
+    expect(results[6]!.stderr).toMatch(/--insecure: the server certificate is not checked/)
+  })
+
+  test('an API token in the environment is warned about on stderr; stdout is unchanged', async () => {
+    const home = await homeLike(aliceHome)
+    const plain = await cli(home, ['env', '--shell', 'sh'])
+    const withToken = await cli(home, ['env', '--shell', 'sh'], {env: {PROXMOX_VE_API_TOKEN: 'root@pam!ci=00000000-0000-0000-0000-000000000000'}})
+    expect(withToken.code).toBe(0)
+    expect(withToken.stdout).toBe(plain.stdout)
+    expect(withToken.stderr).toMatch(/PROXMOX_VE_API_TOKEN is set: The bpg Terraform provider uses an API token in preference to the ticket/)
+  })
+
+  test('an unknown --shell or --for is a usage error (exit 2) with nothing on stdout', async () => {
+    const home = await homeLike(aliceHome)
+    for (const args of [['env', '--shell', 'tcsh'], ['env', '--for', 'terraform'], ['env', '--min-valid', '3h']]) {
+      const result = await cli(home, args)
+      expect({args, code: result.code, stdout: result.stdout}).toEqual({args, code: 2, stdout: ''})
+    }
+  })
+})
+
+describe('ticket', () => {
+  test('prints the ticket alone, or the ticketJson object', async () => {
+    const home = await homeLike(aliceHome)
+    const [plain, json] = await Promise.all([cli(home, ['ticket']), cli(home, ['ticket', '--json'])])
+    expect(plain.code).toBe(0)
+    const object = JSON.parse(json.stdout)
+    expect(plain.stdout).toBe(`${object.ticket}\n`)
+    expect(Object.keys(object)).toEqual(['endpoint', 'username', 'ticket', 'csrfToken', 'clusterName', 'issuedAt', 'expiresAt'])
+    expect(object).toMatchObject({endpoint: sandbox.pveUrl, username: 'alice@cli', clusterName: 'sandbox'})
+    expect(Date.parse(object.expiresAt) - Date.parse(object.issuedAt)).toBe(7200_000)
+    expect(await versionWith(object.ticket)).toBe(200)
+  })
+})
+
+describe('exec', () => {
+  const PROBE = `
+    const fs = require('node:fs')
+    const names = ['PROXMOX_VE_AUTH_TICKET', 'PROXMOX_VE_CSRF_PREVENTION_TOKEN', 'PVE_LOGIN_USERNAME', 'PVE_LOGIN_EXEC', 'PM_PASS']
+    const parentArgv = fs.readFileSync('/proc/' + process.ppid + '/cmdline', 'utf8').split('\\0')
+    process.stdout.write(JSON.stringify({argv: process.argv, parentArgv, env: Object.fromEntries(names.map((n) => [n, process.env[n]]))}))
+    process.exit(7)`
+
+  test('hands the variables to the command through its environment only, and exits with its exit code', async () => {
+    const home = await homeLike(aliceHome)
+    const {ticket, csrfToken} = await ticketOf(home)
+    const result = await cli(home, ['exec', '--', process.execPath, '-e', PROBE, 'a', 'b', 'a'])
+    expect(result.code).toBe(7)
+    const seen = JSON.parse(result.stdout)
+    expect(seen.env).toEqual({PROXMOX_VE_AUTH_TICKET: ticket, PROXMOX_VE_CSRF_PREVENTION_TOKEN: csrfToken, PVE_LOGIN_USERNAME: 'alice@cli', PVE_LOGIN_EXEC: '1'})
+    // The command's own arguments arrive untouched, in order; no argv (its own or pve-login's) holds a secret.
+    expect(seen.argv.slice(1)).toEqual(['a', 'b', 'a'])
+    for (const argv of [seen.argv, seen.parentArgv] as string[][]) {
+      expect(argv.join(' ')).not.toContain(ticket)
+      expect(argv.join(' ')).not.toContain(csrfToken)
+    }
+    expect(seen.parentArgv).toContain(RUN_JS)
+    expect(result.stderr).toBe('')
+  })
+
+  test('--for telmate sets the ticket as PM_PASS', async () => {
+    const home = await homeLike(aliceHome)
+    const {ticket} = await ticketOf(home)
+    const result = await cli(home, ['exec', '--for', 'telmate', '--', process.execPath, '-e', PROBE])
+    expect(result.code).toBe(7)
+    const {env} = JSON.parse(result.stdout)
+    expect(env.PM_PASS).toBe(ticket)
+    expect(env.PROXMOX_VE_AUTH_TICKET).toBeUndefined()
+  })
+
+  const WAITER = (handler: string) => `${handler}; process.stdout.write('ready\\n'); setInterval(() => {}, 1000)`
+
+  test('SIGTERM to pve-login reaches the command, which decides the exit code', async () => {
+    const home = await homeLike(aliceHome)
+    const running = startCli(['exec', '--', process.execPath, '-e', WAITER(`process.on('SIGTERM', () => { process.stdout.write('child got SIGTERM\\n'); process.exit(42) })`)], {
+      env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file'},
+    })
+    await running.stdoutMatches(/ready\n/)
+    running.child.kill('SIGTERM')
+    const result = await running.result
+    expect(result.stdout).toContain('child got SIGTERM')
+    expect(result.code).toBe(42)
+  })
+
+  test.each([
+    ['SIGINT', 130],
+    ['SIGHUP', 129],
+  ] as const)('a command killed by a forwarded %s makes pve-login exit %i', async (signal, code) => {
+    const home = await homeLike(aliceHome)
+    const running = startCli(['exec', '--', process.execPath, '-e', WAITER('0')], {env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file'}})
+    await running.stdoutMatches(/ready\n/)
+    running.child.kill(signal)
+    const result = await running.result
+    expect({code: result.code, signal: result.signal}).toEqual({code, signal: null})
+  })
+
+  test('refuses to nest: the inner exec exits 2 with a hint and never runs its command', async () => {
+    const home = await homeLike(aliceHome)
+    const marker = join(home, 'inner-ran')
+    const result = await cli(home, ['exec', '--', process.execPath, RUN_JS, 'exec', '--', process.execPath, '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, '')`])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/pve-login exec is already running around this command/)
+    expect(result.stderr).toMatch(/hint: /)
+    expect(existsSync(marker)).toBe(false)
+  })
+
+  test('a command that does not exist: exit 127 and a clear message', async () => {
+    const home = await homeLike(aliceHome)
+    const result = await cli(home, ['exec', '--', 'pve-login-no-such-command'])
+    expect(result.code).toBe(127)
+    expect(result.stderr).toMatch(/pve-login-no-such-command: command not found/)
+  })
+
+  test('no command: usage error', async () => {
+    const home = await homeLike(aliceHome)
+    const result = await cli(home, ['exec', '--for', 'bpg'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/No command to run/)
+  })
+})
+
+describe('api', () => {
+  test('GET with the path spelled three ways prints PVE data as JSON (--raw: one line)', async () => {
+    const home = await homeLike(aliceHome)
+    const results = await Promise.all([cli(home, ['api', '/version']), cli(home, ['api', 'version']), cli(home, ['api', '/api2/json/version', '--raw'])])
+    for (const result of results) expect(result.code).toBe(0)
+    const version = {version: '9.1.1', release: '9.1', repoid: '5ccd07d9302562b7'}
+    expect(results[0]!.stdout).toBe(`${JSON.stringify(version, null, 2)}\n`)
+    expect(results[1]!.stdout).toBe(results[0]!.stdout)
+    expect(results[2]!.stdout).toBe(`${JSON.stringify(version)}\n`)
+  })
+
+  test('a CSRF-protected POST (clone) with -f fields succeeds; the same call without the CSRF header is refused', async () => {
+    const home = await homeLike(aliceHome)
+    const {ticket} = await ticketOf(home)
+    const refused = await sandbox.pve('/api2/json/nodes/pve1/qemu/9000/clone', {form: {newid: '124'}, headers: {cookie: `PVEAuthCookie=${ticket}`}})
+    expect(refused.status).toBe(401)
+    await sandbox.resetLog()
+    const result = await cli(home, ['api', '-X', 'post', '/nodes/pve1/qemu/9000/clone', '-f', 'newid=123', '-f', 'name=web1'])
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toMatch(/^UPID:pve1:.*:qmclone:9000:alice@cli:$/)
+    const log = await sandbox.requestLog()
+    expect(log.map((entry) => `${entry.method} ${entry.path} ${entry.status}`)).toEqual(['POST /api2/json/nodes/pve1/qemu/9000/clone 200'])
+    const vms = JSON.parse((await cli(home, ['api', 'nodes/pve1/qemu'])).stdout) as {vmid: number; name?: string}[]
+    expect(vms).toContainEqual(expect.objectContaining({vmid: 123, name: 'web1'}))
+  })
+
+  test("PVE's refusal comes out as a message with the status on stderr, exit 1, nothing on stdout", async () => {
+    const home = await homeLike(aliceHome)
+    const result = await cli(home, ['api', '-X', 'POST', '/nodes/pve1/qemu/9000/clone', '-f', 'newid=abc'])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toMatch(/^pve-login: PVE answered 400: .*newid/m)
+  })
+
+  test('an unknown method is a usage error', async () => {
+    const home = await homeLike(aliceHome)
+    const result = await cli(home, ['api', '-X', 'PATCH', '/version'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/-X PATCH is not a method/)
+  })
+})
+
+describe('status, logout, refresh', () => {
+  test('status and logout across two realms and two users', async () => {
+    // alice@cli under the default profile, bob@noauto under profile "other": two server+realm slots.
+    const home = await homeLike(aliceHome)
+    await seedLogin(sandbox, home, {user: 'bob', realm: 'noauto', profile: 'other'})
+
+    const table = await cli(home, ['status'])
+    expect(table.code).toBe(0)
+    const lines = table.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^SERVER\s+REALM\s+USER\s+CLUSTER\s+EXPIRES-IN\s+STORE$/)
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/\bcli\s+alice@cli\s+sandbox\s+1h 5\dm\s+file$/), expect.stringMatching(/\bnoauto\s+bob@noauto\s+sandbox\s+1h 5\dm\s+file$/)])
+    const json = JSON.parse((await cli(home, ['status', '--json'])).stdout) as {username: string; valid: boolean; store: string}[]
+    expect(json.map(({username, valid, store}) => ({username, valid, store}))).toEqual([
+      {username: 'alice@cli', valid: true, store: 'file'},
+      {username: 'bob@noauto', valid: true, store: 'file'},
+    ])
+    expect(JSON.stringify(json)).not.toMatch(/PVE:/)
+    expect((await cli(home, ['status', '--profile', 'other'])).code).toBe(0)
+    const otherRealm = await cli(home, ['status', '--realm', 'ui'])
+    expect(otherRealm.code).toBe(3)
+    expect(otherRealm.stderr).toMatch(/No valid session for realm ui on /)
+
+    const {expiresAt} = await ticketOf(home)
+    const logout = await cli(home, ['logout'])
+    expect(logout.code).toBe(0)
+    expect(logout.stdout).toBe('')
+    expect(logout.stderr).toContain(`Removed the session of alice@cli on ${sandbox.pveUrl} (realm cli); its ticket stays valid until ${expiresAt}`)
+    expect(logout.stderr).toMatch(/PVE cannot revoke a ticket/)
+    const afterOne = await cli(home, ['status'])
+    expect(afterOne.code).toBe(3)
+    expect(afterOne.stdout).toMatch(/bob@noauto/)
+    expect(afterOne.stdout).not.toMatch(/alice@cli/)
+    expect((await cli(home, ['status', '--profile', 'other'])).code).toBe(0)
+
+    const again = await cli(home, ['logout'])
+    expect(again.stderr).toMatch(/^No stored session for realm cli on /)
+
+    const all = await cli(home, ['logout', '--all'])
+    expect(all.stderr).toMatch(/Removed the session of bob@noauto/)
+    const none = await cli(home, ['status'])
+    expect({code: none.code, stdout: none.stdout}).toEqual({code: 3, stdout: 'No sessions.\n'})
+  })
+
+  test('status with nothing configured lists, and exits 3 only when no session is valid', async () => {
+    const empty = await emptyHome()
+    const result = await cli(empty, ['status', '--json'])
+    expect({code: result.code, stdout: result.stdout}).toEqual({code: 3, stdout: '[]\n'})
+    expect(result.stderr).toMatch(/No valid session\. Log in with/)
+  })
+
+  test('logout tells how to unset variables that env put into this shell', async () => {
+    const home = await homeLike(aliceHome)
+    const result = await cli(home, ['logout'], {env: {PROXMOX_VE_AUTH_TICKET: 'x', PROXMOX_VE_ENDPOINT: 'y', SHELL: '/usr/bin/fish'}})
+    expect(result.stderr).toContain('set -q PROXMOX_VE_AUTH_TICKET; and set -e PROXMOX_VE_AUTH_TICKET')
+  })
+
+  test('refresh calls /access/ticket once even for a fresh ticket, and prints the new expiry', async () => {
+    const home = await emptyHome()
+    await sandbox.setClock(-100)
+    await seedLogin(sandbox, home)
+    await sandbox.setClock(0)
+    const before = await ticketOf(home)
+    await sandbox.resetLog()
+    const result = await cli(home, ['refresh', '--json'])
+    expect(result.code).toBe(0)
+    const log = await sandbox.requestLog()
+    expect(countRequests(log, 'POST', '/api2/json/access/ticket')).toBe(1)
+    expect(log).toHaveLength(1)
+    const after = await ticketOf(home)
+    expect(Date.parse(after.expiresAt) - Date.parse(before.expiresAt)).toBeGreaterThanOrEqual(99_000)
+    expect(result.stderr).toContain(`Renewed the ticket of alice@cli on ${sandbox.pveUrl}: valid until ${after.expiresAt}`)
+    expect(JSON.parse(result.stdout)).toMatchObject({username: 'alice@cli', expiresAt: after.expiresAt, valid: true})
+    expect(await versionWith(after.ticket)).toBe(200)
+  })
+})
