@@ -47,9 +47,10 @@ export {
   type PveLoginErrorOptions,
 } from './errors.js'
 
-// The login flow and PVE HTTP client, for callers that manage sessions themselves. `browserLogin` is one interactive
-// login (no cache, no lock); `login` above is the session-aware one most callers want.
-export {login as browserLogin, readPveState, type LoginClient, type LoginOptions} from './login.js'
+// Lower-level pieces for callers that manage sessions themselves: one interactive login without cache or lock
+// (`login` above is the session-aware one most callers want), and the PVE HTTP client with its TLS trust. The
+// listener, callback waiting and browser launching stay internal: they are free to change.
+export {login as browserLogin, type LoginClient, type LoginOptions} from './login.js'
 export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   PveClient,
@@ -62,6 +63,3 @@ export {
 export type {HostLookup} from './pve-dispatcher.js'
 export {normalizeServer, PVE_DEFAULT_PORT} from './server-url.js'
 export {normalizeFingerprint, type TlsTrust} from './tls.js'
-export {browserOpener, canOpenBrowser, openBrowser, type OpenBrowserOptions} from './browser.js'
-export {LoopbackListener, type AcceptedCallback, type LoopbackListenerOptions} from './loopback-listener.js'
-export {DEFAULT_CALLBACK_TIMEOUT_MS, waitForCallback, type CallbackResult, type WaitForCallbackOptions} from './callback-wait.js'
