@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
-
 import {withDefaultCommand} from './default-command.js'
 
-await execute({args: withDefaultCommand(process.argv.slice(2)), dir: import.meta.url})
+const argv = withDefaultCommand(process.argv.slice(2))
+
+// env and ticket run on every script invocation: serve them without loading oclif when the flags allow it.
+let served = false
+if ((argv[0] === 'env' || argv[0] === 'ticket') && !argv.includes('--help') && !argv.includes('-h')) {
+  const {runFastPath} = await import('../dist/cli/fast-path.js')
+  served = await runFastPath(argv)
+}
+if (!served) {
+  const {execute} = await import('@oclif/core')
+  await execute({args: argv, dir: import.meta.url})
+}

@@ -1,12 +1,11 @@
 import {Flags} from '@oclif/core'
 
-import {info, warn} from '../cli/terminal.js'
-import {competingCredentialWarnings, parseConsumer, sessionVariables} from '../format/environment.js'
-import {detectShell, renderVariables, SHELL_FORMATS} from '../format/shell.js'
+import {writeEnv} from '../cli/script-output.js'
+import {SHELL_FORMATS} from '../format/shell.js'
+import {PveLoginCommand} from './base-command.js'
 import {connectionFlags, consumerFlags, sessionFlags} from './flags.js'
-import {SessionCommand} from './session-command.js'
 
-export default class Env extends SessionCommand {
+export default class Env extends PveLoginCommand {
   static override summary = 'Print shell code that sets PROXMOX_VE_* variables to a valid PVE ticket, for eval.'
 
   static override description = [
@@ -36,14 +35,6 @@ export default class Env extends SessionCommand {
 
   protected async execute(): Promise<void> {
     const {flags} = await this.parse(Env)
-    const shell = flags.shell ?? detectShell(process.env, process.platform)
-    const consumer = flags.for?.map(parseConsumer)
-    for (const message of competingCredentialWarnings(process.env, {consumer})) warn(message)
-    const {record} = await this.obtainRecord(flags)
-    const {variables, notes} = sessionVariables(record, {consumer, insecure: flags.insecure})
-    // Rendered in full before anything is written: a refused value must not leave half a script on stdout.
-    const text = renderVariables(variables, shell)
-    for (const note of notes) info(`pve-login: note: ${note}`)
-    process.stdout.write(text)
+    await writeEnv(flags, this.abort.signal)
   }
 }

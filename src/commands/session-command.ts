@@ -1,4 +1,5 @@
 import {implicitLogin, type ImplicitLoginFlags} from '../cli/implicit-login.js'
+import {obtainScriptSession} from '../cli/script-session.js'
 import {info} from '../cli/terminal.js'
 import type {ObtainedSession, Session} from '../session.js'
 import {PveLoginCommand} from './base-command.js'
@@ -11,16 +12,8 @@ type SessionCommandFlags = Parameters<PveLoginCommand['connectionOptions']>[0] &
  */
 export abstract class SessionCommand extends PveLoginCommand {
   /** The stored session only, without the HTTP stack when the cache answers: for commands that hand the ticket on. */
-  protected async obtainRecord(flags: SessionCommandFlags, options: {allowPaste?: boolean} = {}): Promise<ObtainedSession> {
-    const login = implicitLogin(flags, {allowPaste: options.allowPaste ?? true})
-    const {obtainSession} = await import('../session.js')
-    try {
-      const obtained = await obtainSession({...this.connectionOptions(flags), ...login.options})
-      if (obtained.source === 'login') info(`Logged in to ${obtained.record.server} as ${obtained.record.username}.`)
-      return obtained
-    } finally {
-      login.finish()
-    }
+  protected obtainRecord(flags: SessionCommandFlags, options: {allowPaste?: boolean} = {}): Promise<ObtainedSession> {
+    return obtainScriptSession(flags, this.abort.signal, options)
   }
 
   /** A Session that makes requests; the caller closes it. */

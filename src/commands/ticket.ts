@@ -1,8 +1,8 @@
-import {renderJson, ticketJson} from '../format/session-json.js'
+import {writeTicket} from '../cli/script-output.js'
+import {PveLoginCommand} from './base-command.js'
 import {connectionFlags, jsonFlag, sessionFlags} from './flags.js'
-import {SessionCommand} from './session-command.js'
 
-export default class Ticket extends SessionCommand {
+export default class Ticket extends PveLoginCommand {
   static override summary = 'Print the PVE ticket (or, with --json, the ticket, CSRF token, user and expiry).'
 
   static override description = [
@@ -20,7 +20,6 @@ export default class Ticket extends SessionCommand {
 
   protected async execute(): Promise<void> {
     const {flags} = await this.parse(Ticket)
-    const {record} = await this.obtainRecord(flags)
-    process.stdout.write(flags.json ? renderJson(ticketJson(record)) : `${record.ticket}\n`)
+    await writeTicket(flags, this.abort.signal)
   }
 }

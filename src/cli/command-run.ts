@@ -1,0 +1,24 @@
+import {reportError} from './error-report.js'
+
+/**
+ * How every command runs, with oclif or on the fast path: the work gets an AbortSignal that Ctrl-C (or SIGTERM)
+ * fires, and any failure becomes an exit code plus words on stderr, or a JSON error on stdout with --json.
+ */
+export async function runCommand(work: (signal: AbortSignal) => Promise<number | void>, options: {json: boolean}): Promise<void> {
+  const abort = new AbortController()
+  const onSignal = () => abort.abort()
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  try {
+    const code = await work(abort.signal)
+    if (typeof code === 'number' && code !== 0) process.exitCode = code
+  } catch (error) {
+    const report = reportError(error)
+    if (options.json) process.stdout.write(JSON.stringify(report.json) + '\n')
+    else process.stderr.write(report.text)
+    process.exitCode = report.exitCode
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
