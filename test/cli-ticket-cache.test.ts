@@ -1,0 +1,226 @@
+import {spawnSync} from 'node:child_process'
+import {chmod, readdir, readFile, writeFile} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
+
+import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
+
+import {cleanEnv, countRequests, loginArgs, makeHome, removeHome, runCli, seedLogin, startCli, type CliOptions, type CliResult} from './helpers/cli.js'
+import {startSandboxProcess, type RequestLogEntry, type SandboxProcess} from './helpers/sandbox.js'
+
+/**
+ * The ticket cache as scripts meet it through the CLI: silent renewal, single-flight across processes (one renewal
+ * for twenty callers, one browser for ten), no browser for a background job, recovery from a killed lock holder,
+ * and damaged entries. The sandbox's clock offset makes a ticket look old without waiting for it to age.
+ */
+let sandbox: SandboxProcess
+const homes: string[] = []
+
+beforeAll(async () => {
+  sandbox = await startSandboxProcess()
+})
+
+afterEach(async () => {
+  await sandbox.reset()
+})
+
+afterAll(async () => {
+  await Promise.all(homes.map(removeHome))
+  await sandbox?.stop()
+})
+
+async function newHome(): Promise<string> {
+  const home = await makeHome()
+  homes.push(home)
+  return home
+}
+
+/** A home whose session PVE issued `ageSeconds` ago; the sandbox clock is back to real time and its log empty. */
+async function homeWithTicketAged(ageSeconds: number): Promise<string> {
+  const home = await newHome()
+  await sandbox.setClock(-ageSeconds)
+  await seedLogin(sandbox, home)
+  await sandbox.setClock(0)
+  await sandbox.resetLog()
+  return home
+}
+
+function cliOptions(home: string, options: CliOptions = {}): CliOptions {
+  return {...options, env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', ...options.env}}
+}
+
+function cli(home: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return runCli(args, cliOptions(home, options))
+}
+
+async function storedSession(home: string): Promise<{ticket: string; issuedAt: string}> {
+  const directory = join(home, 'sessions')
+  const [file] = (await readdir(directory)).filter((name) => name.endsWith('.json'))
+  return JSON.parse(await readFile(join(directory, file!), 'utf8'))
+}
+
+async function versionWith(ticket: string): Promise<number> {
+  return (await sandbox.pve('/api2/json/version', {headers: {cookie: `PVEAuthCookie=${ticket}`}})).status
+}
+
+const calls = (log: readonly RequestLogEntry[]) => log.map((entry) => `${entry.method} ${entry.path} ${entry.status}`)
+
+/** Polls until `check` holds: for events only visible from outside (the sandbox's request log). */
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
+    await delay(50)
+  }
+}
+
+/** Every line of `env --shell sh` output is one export: nothing else may reach stdout. */
+function expectOnlyExports(stdout: string): void {
+  expect(stdout.endsWith('\n')).toBe(true)
+  for (const line of stdout.slice(0, -1).split('\n')) expect(line).toMatch(/^export [A-Z_]+='[^']*'$/)
+}
+
+describe('renewal', () => {
+  test('a ticket older than --min-valid allows is renewed by env once, silently, and then served from the cache', async () => {
+    const home = await homeWithTicketAged(5000)
+    const old = await storedSession(home)
+    const first = await cli(home, ['env', '--shell', 'json'])
+    expect(first.code).toBe(0)
+    expect(first.stderr).toBe('')
+    const variables = JSON.parse(first.stdout) as Record<string, string>
+    expect(variables['PROXMOX_VE_AUTH_TICKET']).not.toBe(old.ticket)
+    expect(variables['PROXMOX_VE_AUTH_TICKET']).toBe((await storedSession(home)).ticket)
+    expect(calls(await sandbox.requestLog())).toEqual(['POST /api2/json/access/ticket 200'])
+
+    const second = await cli(home, ['env', '--shell', 'json'])
+    expect(second.stdout).toBe(first.stdout)
+    expect(await sandbox.requestLog()).toHaveLength(1)
+    expect(await versionWith(variables['PROXMOX_VE_AUTH_TICKET']!)).toBe(200)
+  })
+
+  test('--min-valid decides: 30m keeps a ticket with 35 minutes left, 40m renews it', async () => {
+    const home = await homeWithTicketAged(7200 - 60 - 35 * 60)
+    expect((await cli(home, ['ticket', '--min-valid', '30m'])).code).toBe(0)
+    expect(countRequests(await sandbox.requestLog(), 'POST', '/api2/json/access/ticket')).toBe(0)
+    expect((await cli(home, ['ticket', '--min-valid', '40m'])).code).toBe(0)
+    expect(countRequests(await sandbox.requestLog(), 'POST', '/api2/json/access/ticket')).toBe(1)
+  })
+
+  test('20 concurrent env callers that all need a renewal cause exactly one', async () => {
+    const home = await homeWithTicketAged(5000)
+    const results = await Promise.all(Array.from({length: 20}, () => cli(home, ['env', '--shell', 'json'])))
+    expect(results.map((result) => result.code)).toEqual(Array(20).fill(0))
+    const tickets = new Set(results.map((result) => (JSON.parse(result.stdout) as Record<string, string>)['PROXMOX_VE_AUTH_TICKET']))
+    expect(tickets.size).toBe(1)
+    const log = await sandbox.requestLog()
+    expect(countRequests(log, 'POST', '/api2/json/access/ticket')).toBe(1)
+    expect(countRequests(log, 'POST', '/api2/json/access/openid/auth-url')).toBe(0)
+  })
+})
+
+describe('login', () => {
+  test('10 concurrent callers with an empty store cause exactly one browser login', async () => {
+    const home = await newHome()
+    const args = ['env', '--shell', 'json', '--login', ...loginArgs(sandbox)]
+    const results = await Promise.all(Array.from({length: 10}, () => cli(home, args)))
+    expect(results.map((result) => result.code)).toEqual(Array(10).fill(0))
+    const tickets = new Set(results.map((result) => (JSON.parse(result.stdout) as Record<string, string>)['PROXMOX_VE_AUTH_TICKET']))
+    expect(tickets.size).toBe(1)
+    const log = await sandbox.requestLog()
+    expect(countRequests(log, 'POST', '/api2/json/access/openid/auth-url')).toBe(1)
+    expect(countRequests(log, 'POST', '/api2/json/access/openid/login')).toBe(1)
+    expect(results.filter((result) => /Another pve-login is logging in or renewing this session; waiting for it/.test(result.stderr)).length).toBeGreaterThan(0)
+  })
+
+  test('an expired ticket in a non-interactive run: exit 3 at once with a hint, and the browser command never runs', async () => {
+    const home = await homeWithTicketAged(7200)
+    const marker = join(home, 'browser-ran')
+    const browser = join(home, 'browser.sh')
+    await writeFile(browser, `#!/bin/sh\ntouch '${marker}'\n`)
+    await chmod(browser, 0o755)
+
+    const viaFlag = await cli(home, ['env', '--browser-command', browser])
+    const viaEnv = await cli(home, ['ticket'], {env: {BROWSER: browser}})
+    for (const result of [viaFlag, viaEnv]) {
+      expect(result.code).toBe(3)
+      expect(result.stdout).toBe('')
+      expect(result.stderr).toMatch(/^pve-login: No valid PVE ticket for realm cli on https:\/\/127\.0\.0\.1:\d+, and an interactive login is not allowed here\.\n {2}hint: Run: pve-login --server \S+ --realm cli\n$/)
+      expect(result.ms).toBeLessThan(5000)
+    }
+    expect(existsSync(marker)).toBe(false)
+    // An expired ticket is not even offered to PVE for renewal, and no login starts.
+    expect(await sandbox.requestLog()).toEqual([])
+
+    // The same with --login: now the browser may open (the robot's, here), and it does.
+    const login = await cli(home, ['ticket', '--login', '--browser-command', sandbox.robotBrowser])
+    expect(login.code).toBe(0)
+    expect(login.stderr).toMatch(/Logged in to .* as alice@cli\./)
+    expect(await versionWith(login.stdout.trim())).toBe(200)
+  })
+})
+
+describe('failures', () => {
+  test('a process killed with -9 while holding the lock in a renewal: the next call takes over once the lock is stale', async () => {
+    const home = await homeWithTicketAged(5000)
+    await sandbox.fault('/api2/json/access/ticket', 'hang')
+    const holder = startCli(['env', '--shell', 'json'], cliOptions(home))
+    await waitUntil('the renewal request hangs at the sandbox', async () => countRequests(await sandbox.requestLog(), 'POST', '/api2/json/access/ticket') === 1)
+    holder.child.kill('SIGKILL')
+    expect((await holder.result).signal).toBe('SIGKILL')
+
+    const next = await cli(home, ['env', '--shell', 'json'], {timeoutMs: 30_000})
+    expect(next.code).toBe(0)
+    expect(next.stderr).toMatch(/Another pve-login is logging in or renewing this session; waiting for it/)
+    const log = await sandbox.requestLog()
+    expect(calls(log)).toEqual(['POST /api2/json/access/ticket null', 'POST /api2/json/access/ticket 200'])
+    // Taken over after the stale time (10 s), not after the 30 s request timeout of the dead holder.
+    expect(next.ms).toBeLessThan(20_000)
+    expect(await versionWith((JSON.parse(next.stdout) as Record<string, string>)['PROXMOX_VE_AUTH_TICKET']!)).toBe(200)
+  }, 45_000)
+
+  test('a corrupt store entry: a clear message on stderr, exit 3 without a terminal, and the next login replaces it', async () => {
+    const home = await homeWithTicketAged(0)
+    const [file] = (await readdir(join(home, 'sessions'))).filter((name) => name.endsWith('.json'))
+    await writeFile(join(home, 'sessions', file!), '{"server": "https://truncated')
+
+    const env = await cli(home, ['env'])
+    expect(env.code).toBe(3)
+    expect(env.stdout).toBe('')
+    expect(env.stderr).toMatch(/warning: Ignoring the unreadable stored session "alice@cli@127\.0\.0\.1:\d+" in \S+sessions; the next login replaces it\./)
+    const status = await cli(home, ['status'])
+    expect(status.code).toBe(3)
+    expect(status.stderr).toMatch(/The stored entry "alice@cli@127\.0\.0\.1:\d+" in \S+ is not a readable session/)
+
+    await seedLogin(sandbox, home)
+    const after = await cli(home, ['env', '--shell', 'sh'])
+    expect({code: after.code, stderr: after.stderr}).toEqual({code: 0, stderr: ''})
+    expect((await storedSession(home)).ticket).toMatch(/^PVE:alice@cli:/)
+  })
+})
+
+describe('stdout carries only the payload', () => {
+  test('while a failed renewal is reported, env still prints only the exports (with the still-valid ticket)', async () => {
+    const home = await homeWithTicketAged(5000)
+    const old = await storedSession(home)
+    await sandbox.fault('/api2/json/access/ticket', '502')
+    const result = await cli(home, ['env', '--shell', 'sh'])
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(/warning: Renewing the ticket failed \(.*\); using the cached ticket, valid for \d+ more minutes\./)
+    expectOnlyExports(result.stdout)
+    const shell = spawnSync('/bin/sh', ['-c', 'eval "$(cat)" && printf %s "$PROXMOX_VE_AUTH_TICKET"'], {input: result.stdout, encoding: 'utf8', env: cleanEnv()})
+    expect(shell.stdout).toBe(old.ticket)
+  })
+
+  test('while the keychain falls back to the file store and the ticket is renewed at the same time', async () => {
+    const home = await homeWithTicketAged(5000)
+    // No usable D-Bus: the default store (keychain) fails fast and falls back to the file store with a warning.
+    const result = await runCli(['env', '--shell', 'sh'], {env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: undefined, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus'}})
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(/warning: .*Keeping tickets in \S+ \(mode 0600\) instead/)
+    expectOnlyExports(result.stdout)
+    expect(result.stdout).toContain(`export PROXMOX_VE_AUTH_TICKET='${(await storedSession(home)).ticket}'`)
+    expect(countRequests(await sandbox.requestLog(), 'POST', '/api2/json/access/ticket')).toBe(1)
+  })
+
+})
