@@ -17,26 +17,10 @@ import * as publicApi from '../src/index.js'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const DIST_ENTRY = join(ROOT, 'dist', 'index.js')
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+/** Records every module the ESM loader resolves (CommonJS modules that ESM pulls in land in require.cache). */
+const MODULE_LOG_HOOKS = pathToFileURL(join(ROOT, 'test', 'fixtures', 'module-log', 'register.mjs')).href
 let work: string
 
-/**
- * Records every module the ESM loader resolves. CommonJS modules that ESM pulls in are seen as well: their entry is
- * resolved here, and everything they require() lands in require.cache, which the child script prints.
- */
-const RESOLVE_HOOKS = `
-import {appendFileSync} from 'node:fs'
-let logFile
-export function initialize(data) { logFile = data.logFile }
-export async function resolve(specifier, context, nextResolve) {
-  const result = await nextResolve(specifier, context)
-  appendFileSync(logFile, result.url + '\\n')
-  return result
-}
-`
-const REGISTER_HOOKS = `
-import {register} from 'node:module'
-register('./resolve-hooks.mjs', import.meta.url, {data: {logFile: process.env.RESOLVE_LOG}})
-`
 /** Imports each of TARGETS (comma-separated), then prints the CommonJS module cache. */
 const IMPORT_TARGETS = `
 for (const target of process.env.TARGETS.split(',')) await import(target)
@@ -71,7 +55,7 @@ interface Loaded {
 async function loadedBy(targets: string[], name: string): Promise<Loaded> {
   const log = join(work, `${name}.log`)
   await writeFile(log, '')
-  const run = await runNode(['--import', pathToFileURL(join(work, 'register-hooks.mjs')).href, '--input-type=module', '-e', IMPORT_TARGETS], {
+  const run = await runNode(['--import', MODULE_LOG_HOOKS, '--input-type=module', '-e', IMPORT_TARGETS], {
     TARGETS: targets.join(','),
     RESOLVE_LOG: log,
   })
@@ -87,8 +71,6 @@ const UNDICI = /[/\\]node_modules[/\\]undici[/\\]/
 beforeAll(async () => {
   if (!existsSync(DIST_ENTRY)) throw new Error(`${DIST_ENTRY} is missing: run npm run build before these tests`)
   work = await mkdtemp(join(tmpdir(), 'pve-login-import-'))
-  await writeFile(join(work, 'resolve-hooks.mjs'), RESOLVE_HOOKS)
-  await writeFile(join(work, 'register-hooks.mjs'), REGISTER_HOOKS)
 })
 
 afterAll(async () => {

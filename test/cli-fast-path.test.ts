@@ -1,0 +1,106 @@
+import {execFile} from 'node:child_process'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+
+import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
+
+import {rememberProfile} from '../src/profile-config.js'
+import {FileStore} from '../src/store/file-store.js'
+import {sessionsDirectory} from '../src/store/open-store.js'
+
+/**
+ * `env` and `ticket` answer from the cache without loading oclif (bin/run.js → src/cli/fast-path.ts), and hand
+ * anything they are unsure of to oclif. A cached session needs no server: a cache hit makes no request.
+ * Needs `npm run build` first (npm test does it).
+ */
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const CLI = join(ROOT, 'bin', 'run.js')
+const MODULE_LOG_HOOKS = pathToFileURL(join(ROOT, 'test', 'fixtures', 'module-log', 'register.mjs')).href
+const SERVER = 'https://pve.invalid:8006'
+
+let home: string
+const issued = Math.floor(Date.now() / 1000)
+const ticket = `PVE:o'brien@cli:${issued.toString(16).toUpperCase().padStart(8, '0')}::c2lnbmF0dXJl+/=`
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+  loaded: string[]
+}
+
+async function cli(args: string[]): Promise<Run> {
+  const log = join(home, `modules-${Math.random().toString(36).slice(2)}.log`)
+  await writeFile(log, '')
+  const env: NodeJS.ProcessEnv = {...process.env, PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', RESOLVE_LOG: log}
+  delete env['NODE_OPTIONS']
+  const result = await new Promise<Omit<Run, 'loaded'>>((resolve) => {
+    execFile(process.execPath, ['--import', MODULE_LOG_HOOKS, CLI, ...args], {env, timeout: 30_000}, (error, stdout, stderr) => {
+      resolve({code: error ? Number((error as {code?: number}).code) : 0, stdout, stderr})
+    })
+  })
+  return {...result, loaded: (await readFile(log, 'utf8')).split('\n').filter(Boolean)}
+}
+
+const oclifLoaded = (run: Run) => run.loaded.some((url) => url.includes('/@oclif/'))
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'pve-login-fast-'))
+  await new FileStore(sessionsDirectory(home)).save({
+    server: SERVER,
+    realm: 'cli',
+    username: "o'brien@cli",
+    ticket,
+    csrfToken: 'CSRF:token',
+    issuedAt: new Date(issued * 1000).toISOString(),
+  })
+  await rememberProfile(home, 'default', {server: SERVER, realm: 'cli'})
+})
+afterAll(async () => {
+  await rm(home, {recursive: true, force: true})
+})
+
+describe('the env/ticket fast path', () => {
+  test('env answers from the cache without loading oclif or undici', async () => {
+    const run = await cli(['env', '--shell', 'json', '--for', 'bpg,telmate'])
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({PROXMOX_VE_ENDPOINT: SERVER, PROXMOX_VE_AUTH_TICKET: ticket, PM_USER: "o'brien@cli", PM_PASS: ticket})
+    expect(run.stderr).toContain('telmate')
+    expect(oclifLoaded(run)).toBe(false)
+    expect(run.loaded.some((url) => url.includes('/undici/'))).toBe(false)
+  })
+
+  test('ticket --json answers from the cache without oclif', async () => {
+    const run = await cli(['ticket', '--json'])
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({username: "o'brien@cli", ticket})
+    expect(oclifLoaded(run)).toBe(false)
+  })
+
+  test('flags from the environment apply as they do under oclif', async () => {
+    const run = await cli(['env', '--shell', 'json', '--realm', 'other', '--no-login'])
+    expect(run.code).toBe(3)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain('realm other')
+  })
+
+  test.each([
+    [['env', '--bogus'], /Nonexistent flag: --bogus/],
+    [['env', '--shell', 'nope'], /Expected --shell=nope to be one of/],
+    [['ticket', '--login', '--no-login'], /cannot also be provided/],
+  ])('%j is left to oclif, which explains it (exit 2)', async (args, message) => {
+    const run = await cli(args)
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(message)
+    expect(oclifLoaded(run)).toBe(true)
+  })
+
+  test('--help is oclif help', async () => {
+    const run = await cli(['env', '--help'])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain('EXAMPLES')
+    expect(oclifLoaded(run)).toBe(true)
+  })
+})
