@@ -4,6 +4,7 @@ import {describe, expect, jest, test} from '@jest/globals'
 import {AbortedError, AuthenticationFailedError, InvalidInputError, PveApiError, RealmError} from '../src/errors.js'
 import {login, readPveState, type LoginClient, type LoginOptions, type LoginProgress} from '../src/login.js'
 import type {CompleteLoginParams, PveRealm, TicketResponse} from '../src/pve-client.js'
+import {failure} from './helpers/failure.js'
 
 const REALMS: PveRealm[] = [
   {realm: 'pam', type: 'pam', comment: 'Linux PAM'},
@@ -75,15 +76,6 @@ function robotBrowser(visits: Promise<BrowserVisit>[], extra: Record<string, str
 function options(pve: FakePve, extra: Partial<LoginOptions> = {}): LoginOptions & {events: LoginProgress[]} {
   const events: LoginProgress[] = []
   return {server: 'pve.test', realm: 'cli', client: pve, env: {}, onProgress: (event) => events.push(event), events, ...extra}
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected a failure, but it succeeded')
 }
 
 async function portIsFree(port: number): Promise<boolean> {

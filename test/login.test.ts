@@ -4,6 +4,7 @@ import {AuthenticationFailedError, IdpError, PveApiError, RealmError, TlsVerific
 import {login, type LoginOptions, type LoginProgress} from '../src/login.js'
 import {PveClient} from '../src/pve-client.js'
 import {startSandboxProcess, type RequestLogEntry, type SandboxProcess} from './helpers/sandbox.js'
+import {failure} from './helpers/failure.js'
 
 /**
  * login() against the sandbox: a real OpenID provider behind a PVE-compatible server, and the robot browser
@@ -44,15 +45,6 @@ function sandboxLogin(extra: Partial<LoginOptions> = {}): LoginOptions & {events
     events,
     ...extra,
   }
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected a failure, but it succeeded')
 }
 
 const calls = (log: RequestLogEntry[]) => log.map((entry) => `${entry.method} ${entry.path} ${entry.status}`)

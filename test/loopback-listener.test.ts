@@ -6,6 +6,7 @@ import {signedInPage} from '../src/callback-page.js'
 import {waitForCallback} from '../src/callback-wait.js'
 import {AbortedError, IdpError, PortInUseError, TimeoutError} from '../src/errors.js'
 import {LoopbackListener} from '../src/loopback-listener.js'
+import {failure} from './helpers/failure.js'
 
 const STATE = '{"csrf_token":"3q2-7wAAAAAAAAAAAAAAAA","realm":"cli"}'
 const OTHER_STATE = '{"csrf_token":"AAAAAAAAAAAAAAAAAAAAAA","realm":"cli"}'
@@ -54,15 +55,6 @@ async function portIsFree(port: number): Promise<boolean> {
     server.once('error', () => resolve(false))
     server.listen({host: '127.0.0.1', port, exclusive: true}, () => server.close(() => resolve(true)))
   })
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected a failure, but it succeeded')
 }
 
 describe('LoopbackListener', () => {

@@ -16,6 +16,7 @@ import {
   UnreachableError,
 } from '../src/errors.js'
 import {PveClient, type PveClientOptions} from '../src/pve-client.js'
+import {failure} from './helpers/failure.js'
 
 type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void
 
@@ -87,15 +88,6 @@ async function withClient<T>(options: Partial<PveClientOptions>, use: (client: P
   } finally {
     await client.close()
   }
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected a failure, but it succeeded')
 }
 
 describe('PveClient requests', () => {
