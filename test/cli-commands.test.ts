@@ -378,3 +378,18 @@ describe('status, logout, refresh', () => {
     expect(await versionWith(after.ticket)).toBe(200)
   })
 })
+
+describe('shell completion (@oclif/plugin-autocomplete)', () => {
+  test('bash completes command names and the flags of env', async () => {
+    if (!hasShell('/usr/bin/bash')) return
+    const home = await emptyHome()
+    const cacheDir = join(home, 'cache')
+    const refreshed = await cli(home, ['autocomplete', '--refresh-cache'], {env: {PVE_LOGIN_CACHE_DIR: cacheDir}})
+    expect(refreshed.code).toBe(0)
+    const complete = (words: string[]) =>
+      spawnSync('/usr/bin/bash', ['-c', 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _pve-login_autocomplete; printf "%s\\n" "${COMPREPLY[@]}"', 'bash', join(cacheDir, 'autocomplete/functions/bash/pve-login.bash'), ...words], {encoding: 'utf8'}).stdout.trim().split('\n')
+    expect(complete(['pve-login', 'e'])).toEqual(['env', 'exec'])
+    expect(complete(['pve-login', 'env', '--sh'])).toEqual(['--shell'])
+    expect(complete(['pve-login', 'exec', '--f'])).toEqual(['--fingerprint', '--for'])
+  })
+})
