@@ -1,4 +1,5 @@
 import {reportError} from './error-report.js'
+import {EXIT} from './exit-codes.js'
 
 /**
  * How every command runs, with oclif or on the fast path: the work gets an AbortSignal that Ctrl-C (or SIGTERM)
@@ -6,9 +7,15 @@ import {reportError} from './error-report.js'
  */
 export async function runCommand(work: (signal: AbortSignal) => Promise<number | void>, options: {json: boolean}): Promise<void> {
   const abort = new AbortController()
-  const onSignal = () => abort.abort()
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  const onSignal = () => {
+    // A second Ctrl-C means "now": do not wait on a clean-up that hangs.
+    if (abort.signal.aborted) process.exit(EXIT.interrupted)
+    abort.abort()
+  }
+  // `on`, not `once`: proper-lockfile's signal-exit (v3) re-raises a signal when it finds itself the only listener,
+  // and `once` removes ours before signal-exit looks, so the process died of SIGINT with the listener still bound.
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   try {
     const code = await work(abort.signal)
     if (typeof code === 'number' && code !== 0) process.exitCode = code
