@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process'
+import {fstatSync} from 'node:fs'
 import {delimiter} from 'node:path'
 import {parse} from 'shell-quote'
 import {InvalidInputError} from './errors.js'
@@ -70,7 +71,7 @@ function launch(argv: string[], url: string, env: NodeJS.ProcessEnv): Promise<vo
   const hasPlaceholder = argv.slice(1).some((arg) => arg.includes('%s'))
   const args = hasPlaceholder ? argv.slice(1).map((arg) => arg.replaceAll('%s', url)) : [...argv.slice(1), url]
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, args, {detached: true, stdio: ['ignore', 'ignore', 'inherit'], env})
+    const child = spawn(argv[0]!, args, {detached: true, stdio: ['ignore', 'ignore', launcherStderr()], env})
     child.once('error', reject)
     child.once('spawn', () => {
       child.off('error', reject)
@@ -80,6 +81,20 @@ function launch(argv: string[], url: string, env: NodeJS.ProcessEnv): Promise<vo
       resolve()
     })
   })
+}
+
+/**
+ * The launcher shares our stderr, so a person sees why it failed, unless that stderr is a pipe or socket: the browser
+ * it starts outlives us and would hold the pipe open, and whoever reads our output (`out=$(pve-login … 2>&1)`,
+ * `pve-login … 2>&1 | tee log`, a test harness) would then wait until the browser is closed.
+ */
+function launcherStderr(): 'inherit' | 'ignore' {
+  try {
+    const stderr = fstatSync(2)
+    return stderr.isFIFO() || stderr.isSocket() ? 'ignore' : 'inherit'
+  } catch {
+    return 'ignore'
+  }
 }
 
 /** The default opener as a hook for login({openBrowser}): `command` (e.g. from --browser-command) or BROWSER or `open`. */
