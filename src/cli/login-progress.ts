@@ -3,6 +3,11 @@ import {formatDuration} from '../format/duration.js'
 
 type Spinner = {text: string; start(): Spinner; stop(): Spinner; clear(): Spinner}
 
+export interface LoginProgressViewOptions {
+  /** The person asked for a browser (no --no-browser): when none opens, say why. */
+  browserRequested?: boolean
+}
+
 /**
  * Shows a login's progress on stderr: the URL when no browser could be opened, then while waiting a spinner with
  * the time left and how to cancel (a plain line when stderr is not a terminal, so logs stay readable).
@@ -11,8 +16,13 @@ export class LoginProgressView {
   private spinner: Spinner | undefined
   private waiting = false
   private ticker: NodeJS.Timeout | undefined
+  /** The URL was shown for a browser elsewhere, so the person may be typing or pasting an address on this terminal. */
+  private awaitingPaste = false
 
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly options: LoginProgressViewOptions = {},
+  ) {}
 
   readonly handle = (event: LoginProgress): void => {
     switch (event.type) {
@@ -20,11 +30,19 @@ export class LoginProgressView {
         this.line(`Opened your browser to sign in. If nothing appeared, open this URL:\n  ${event.url}`)
         break
       case 'browser-unavailable':
+        this.awaitingPaste = true
+        if (this.options.browserRequested) this.line(`No browser was opened: ${event.reason}.`)
         this.line(
           `Open this URL in a browser to sign in:\n  ${event.url}\n` +
             'If that browser runs on another machine, it cannot reach this one after signing in: copy the address it\n' +
             'ends on (http://127.0.0.1:…/callback?…, even if the page fails to load) and paste it here.',
         )
+        break
+      case 'callback-rejected':
+        // A stray request to the listener (a favicon, another tab) is no news; a pasted line the person just typed is.
+        if (event.source === 'paste') {
+          this.line(`That is not this login's callback: ${event.reason} Paste the whole address the browser ended on, or press Ctrl-C to cancel.`)
+        }
         break
       case 'waiting':
         void this.wait(event.deadline)
@@ -43,8 +61,9 @@ export class LoginProgressView {
   }
 
   private async wait(deadline: Date): Promise<void> {
-    const text = () => `Waiting for the browser sign-in (${formatDuration(Math.max(0, (deadline.getTime() - Date.now()) / 1000))} left; Ctrl-C cancels)`
-    if (!this.stream.isTTY) {
+    const text = () => `Waiting for the browser sign-in (${formatDuration(Math.max(0, Math.ceil((deadline.getTime() - Date.now()) / 1000)))} left; Ctrl-C cancels)`
+    // A spinner would redraw over the address the person is pasting on the same terminal.
+    if (!this.stream.isTTY || this.awaitingPaste) {
       this.line(`${text()}…`)
       return
     }
