@@ -1,7 +1,9 @@
+import {PassThrough} from 'node:stream'
 import {Flags} from '@oclif/core'
 
 import {LoginProgressView} from '../cli/login-progress.js'
 import {info} from '../cli/terminal.js'
+import type {LoginProgress} from '../login.js'
 import {InvalidInputError} from '../errors.js'
 import {loginResultJson, loginSummary} from '../cli/login-summary.js'
 import {PveLoginCommand} from './base-command.js'
@@ -61,9 +63,15 @@ client (no client secret): see docs/login.md. Exit codes: 0 ok, 2 usage, 4 TLS, 
   protected async execute(): Promise<void> {
     const {flags} = await this.parse(Login)
     const {loginSession} = await import('../session.js')
-    const {canOpenBrowser} = await import('../browser.js')
-    const progress = new LoginProgressView()
-    const browserWanted = flags.browser && (flags['browser-command'] !== undefined || canOpenBrowser(process.env))
+    const progress = new LoginProgressView(process.stderr, {browserRequested: flags.browser})
+    // stdin is read only once the URL was shown for a browser elsewhere (--no-browser, no display, or a browser command
+    // that failed to start): then the prompt asks for a paste. Otherwise it stays untouched, so a calling script's
+    // input (`while read …; do pve-login; done < list`) is not eaten.
+    const pasted = new PassThrough()
+    const onProgress = (event: LoginProgress) => {
+      if (event.type === 'browser-unavailable') process.stdin.pipe(pasted)
+      progress.handle(event)
+    }
     try {
       const session = await loginSession({
         ...this.connectionOptions(flags),
@@ -72,8 +80,8 @@ client (no client secret): see docs/login.md. Exit codes: 0 ok, 2 usage, 4 TLS, 
         timeoutMs: flags.timeout * 1000,
         openBrowser: flags.browser ? undefined : false,
         browserCommand: flags['browser-command'],
-        pasteInput: browserWanted ? undefined : process.stdin,
-        onProgress: progress.handle,
+        pasteInput: pasted,
+        onProgress,
       })
       progress.stop()
       if (flags.json) process.stdout.write(JSON.stringify(loginResultJson(session, {includeTicket: flags['include-ticket']})) + '\n')
@@ -82,6 +90,7 @@ client (no client secret): see docs/login.md. Exit codes: 0 ok, 2 usage, 4 TLS, 
     } finally {
       progress.stop()
       // A paste prompt may still hold stdin open; the login is over either way.
+      process.stdin.unpipe(pasted)
       process.stdin.destroy()
     }
   }
