@@ -60,10 +60,11 @@ export const sessionFlags = {
     description: 'Never open a browser: exit 3 when no valid or renewable ticket exists.',
     exclusive: ['login'],
   }),
+  // No `env: 'BROWSER'` here: the library reads BROWSER itself, as a PATH-like list of commands tried in order,
+  // which a flag default would collapse into one command.
   'browser-command': Flags.string({
     helpValue: 'CMD',
-    env: 'BROWSER',
-    description: 'Command that opens the login URL when a browser login is needed (appended as its last argument; run without a shell).',
+    description: 'Command that opens the login URL when a browser login is needed (appended as its last argument; run without a shell). Default: $BROWSER, else the system browser.',
   }),
 }
 
