@@ -15,7 +15,8 @@ import {startSandbox} from './sandbox.js'
 const cli = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
 function step(title: string): void {
-  process.stderr.write(`\n\x1b[1m── ${title}\x1b[0m\n`)
+  const bold = process.stderr.isTTY ? (text: string) => `\x1b[1m${text}\x1b[0m` : (text: string) => text
+  process.stderr.write(`\n${bold(`── ${title}`)}\n`)
 }
 
 /** Runs the CLI like a person would, output straight to this terminal; resolves with its exit code. */
