@@ -60,8 +60,11 @@ export default class Exec extends SessionCommand {
     const env = {...process.env, ...Object.fromEntries(variables), [EXEC_MARKER.name]: EXEC_MARKER.value}
     const outcome = await runChild(command, args, {env, forwardInterrupt: !isatty(0)})
     if (outcome.kind === 'not-started') {
-      const what = outcome.errorCode === 'ENOENT' ? 'command not found' : `cannot run it (${outcome.message})`
-      info(`pve-login: ${command}: ${what}\n  hint: check the spelling and PATH; give a path (./script.sh) for a file in this directory.`)
+      info(
+        outcome.errorCode === 'ENOENT'
+          ? `pve-login: ${command}: command not found\n  hint: check the spelling and PATH; give a path (./script.sh) for a file in this directory.`
+          : `pve-login: ${command}: cannot be run (${outcome.message})\n  hint: a script needs the executable bit (chmod +x) and a #! line; a directory cannot be run.`,
+      )
     }
     return exitStatusOf(outcome)
   }
