@@ -1,11 +1,13 @@
 import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
+import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
 
 import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
 
-import {cleanEnv, countRequests, copyHome, makeHome, removeHome, runCli, RUN_JS, seedLogin, startCli, type CliOptions, type CliResult} from './helpers/cli.js'
-import {hasShell} from './helpers/capabilities.js'
+import {cleanEnv, countRequests, copyHome, loginArgs, makeHome, removeHome, runCli, RUN_JS, seedLogin, startCli, type CliOptions, type CliResult} from './helpers/cli.js'
+import {hasSecretService, hasShell} from './helpers/capabilities.js'
 import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
 
 /**
@@ -49,6 +51,15 @@ async function emptyHome(): Promise<string> {
 /** pve-login in `home`, file store, never a terminal. */
 function cli(home: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return runCli(args, {...options, env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', ...options.env}})
+}
+
+/** Polls the sandbox's request log (the only place this event is visible) until `method path` has arrived. */
+async function waitUntilLogged(method: string, path: string): Promise<void> {
+  const deadline = Date.now() + 15_000
+  while (countRequests(await sandbox.requestLog(), method, path) === 0) {
+    if (Date.now() > deadline) throw new Error(`${method} ${path} never reached the sandbox`)
+    await delay(50)
+  }
 }
 
 async function ticketOf(home: string): Promise<{ticket: string; csrfToken: string; username: string; issuedAt: string; expiresAt: string}> {
@@ -252,6 +263,15 @@ describe('exec', () => {
     expect(result.stderr).toMatch(/pve-login-no-such-command: command not found/)
   })
 
+  test('a file that cannot be executed: exit 126 and a hint', async () => {
+    const home = await homeLike(aliceHome)
+    const script = join(home, 'not-executable.sh')
+    await writeFile(script, '#!/bin/sh\nexit 0\n', {mode: 0o644})
+    const result = await cli(home, ['exec', '--', script])
+    expect(result.code).toBe(126)
+    expect(result.stderr).toMatch(/not-executable\.sh: cannot be run \(.*EACCES.*\)\n {2}hint: .*chmod \+x/)
+  })
+
   test('no command: usage error', async () => {
     const home = await homeLike(aliceHome)
     const result = await cli(home, ['exec', '--for', 'bpg'])
@@ -293,6 +313,17 @@ describe('api', () => {
     expect(result.code).toBe(1)
     expect(result.stdout).toBe('')
     expect(result.stderr).toMatch(/^pve-login: PVE answered 400: .*newid/m)
+  })
+
+  test('Ctrl-C while PVE does not answer ends the call at once: exit 130, nothing on stdout', async () => {
+    const home = await homeLike(aliceHome)
+    await sandbox.fault('/api2/json/nodes', 'hang')
+    const running = startCli(['api', '/nodes'], {env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file'}})
+    await waitUntilLogged('GET', '/api2/json/nodes')
+    running.child.kill('SIGINT')
+    const result = await running.result
+    expect({code: result.code, stdout: result.stdout}).toEqual({code: 130, stdout: ''})
+    expect(result.stderr).toMatch(/^pve-login: Cancelled\./m)
   })
 
   test('an unknown method is a usage error', async () => {
@@ -391,5 +422,29 @@ describe('shell completion (@oclif/plugin-autocomplete)', () => {
     expect(complete(['pve-login', 'e'])).toEqual(['env', 'exec'])
     expect(complete(['pve-login', 'env', '--sh'])).toEqual(['--shell'])
     expect(complete(['pve-login', 'exec', '--f'])).toEqual(['--fingerprint', '--for'])
+  })
+})
+
+describe('keychain store', () => {
+  test('login, status, env and logout with the OS keychain; the item is where docs/storage.md says', async () => {
+    if (!hasSecretService()) return
+    const home = await emptyHome()
+    const keychain = (args: string[]) => runCli(args, {env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'keychain'}})
+    const login = await keychain(['login', ...loginArgs(sandbox, {store: 'keychain'})])
+    expect(login.code).toBe(0)
+    const account = `alice@cli@127.0.0.1:${new URL(sandbox.pveUrl).port}`
+    const lookup = () => spawnSync('secret-tool', ['lookup', 'service', 'pve-login', 'username', account], {encoding: 'utf8'})
+    try {
+      const status = JSON.parse((await keychain(['status', '--json'])).stdout) as {username: string; store: string}[]
+      expect(status.map(({username, store}) => ({username, store}))).toEqual([{username: 'alice@cli', store: 'keychain'}])
+      const ticket = (await keychain(['ticket'])).stdout.trim()
+      expect(JSON.parse(lookup().stdout)).toMatchObject({server: sandbox.pveUrl, realm: 'cli', username: 'alice@cli', ticket})
+      expect(existsSync(join(home, 'sessions'))).toBe(false)
+      expect((await keychain(['env', '--shell', 'json'])).code).toBe(0)
+    } finally {
+      const logout = await keychain(['logout'])
+      expect(logout.stderr).toMatch(/Removed the session of alice@cli/)
+    }
+    expect(lookup().stdout).toBe('')
   })
 })

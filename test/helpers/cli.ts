@@ -116,9 +116,9 @@ export function removeHome(home: string): Promise<void> {
   return rm(home, {recursive: true, force: true})
 }
 
-/** `login` flags for the sandbox's working realm. */
-export function loginArgs(sandbox: SandboxProcess, realm = 'cli'): string[] {
-  return ['--server', sandbox.pveUrl, '--realm', realm, '--fingerprint', sandbox.fingerprint, '--browser-command', sandbox.robotBrowser, '--store', 'file']
+/** `login` flags for the sandbox: its working realm, the robot browser, the file store unless told otherwise. */
+export function loginArgs(sandbox: SandboxProcess, options: {realm?: string; store?: 'file' | 'keychain'} = {}): string[] {
+  return ['--server', sandbox.pveUrl, '--realm', options.realm ?? 'cli', '--fingerprint', sandbox.fingerprint, '--browser-command', sandbox.robotBrowser, '--store', options.store ?? 'file']
 }
 
 /**
@@ -126,7 +126,7 @@ export function loginArgs(sandbox: SandboxProcess, realm = 'cli'): string[] {
  * output when the login fails, so a broken login shows up as itself and not as a puzzling later failure.
  */
 export async function seedLogin(sandbox: SandboxProcess, home: string, options: {user?: string; realm?: string; profile?: string} = {}): Promise<CliResult> {
-  const args = ['login', ...loginArgs(sandbox, options.realm), ...(options.profile ? ['--profile', options.profile] : [])]
+  const args = ['login', ...loginArgs(sandbox, {realm: options.realm}), ...(options.profile ? ['--profile', options.profile] : [])]
   const result = await runCli(args, {env: {PVE_LOGIN_HOME: home, ROBOT_USER: options.user ?? 'alice'}})
   if (result.code !== 0) throw new Error(`seeding login failed (${result.code}):\n${result.stderr}`)
   return result
