@@ -1,0 +1,411 @@
+/**
+ * `pve-login [login]` end to end: the built CLI as a real process against the sandbox (a PVE-compatible server and a
+ * real OpenID provider), with the robot browser or a scripted one as --browser-command. Run `npm run build` first.
+ */
+import {existsSync} from 'node:fs'
+import {mkdir, readFile} from 'node:fs/promises'
+import {connect, createServer, type AddressInfo} from 'node:net'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
+import {parse as parseShellWords, quote} from 'shell-quote'
+
+import {makeTempDir, removeDir, runCli, startCli, type CliOutcome} from './helpers/cli-process.js'
+import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
+import {signInAtIdp} from './sandbox/idp-sign-in.js'
+
+const SCRIPTED_BROWSER = fileURLToPath(new URL('./fixtures/scripted-browser.mjs', import.meta.url))
+const OPENID_REALMS = 'cli, misconf, ui, noauto, broken'
+
+let sandbox: SandboxProcess
+let scratch: string
+
+beforeAll(async () => {
+  ;[sandbox, scratch] = await Promise.all([startSandboxProcess(), makeTempDir()])
+})
+
+afterAll(async () => {
+  await sandbox?.stop()
+  if (scratch) await removeDir(scratch)
+})
+
+interface LoginCase {
+  /** PVE_LOGIN_HOME: empty, made by the CLI itself. */
+  home: string
+  /** Where the scripted browser writes what it saw; absent means it never ran. */
+  browserReport: string
+  env: Record<string, string>
+}
+
+let caseNumber = 0
+/** A fresh PVE_LOGIN_HOME and browser report path, so every run starts without remembered state. */
+async function freshCase(extraEnv: Record<string, string> = {}): Promise<LoginCase> {
+  const dir = join(scratch, `case-${++caseNumber}`)
+  await mkdir(dir)
+  const home = join(dir, 'home')
+  const browserReport = join(dir, 'browser-report.json')
+  return {home, browserReport, env: {PVE_LOGIN_HOME: home, SCRIPTED_BROWSER_REPORT: browserReport, ...extraEnv}}
+}
+
+/** `--server … --realm … --fingerprint … --store file`: the sandbox, pinned, with the file store. */
+function connection(realm = 'cli'): string[] {
+  return ['--server', sandbox.pveUrl, '--realm', realm, '--fingerprint', sandbox.fingerprint, '--store', 'file']
+}
+
+function scriptedBrowser(mode: 'record' | 'linger' | 'record-then-run' | 'probe-then-run' | 'forge-idp-error'): string[] {
+  return ['--browser-command', quote([process.execPath, SCRIPTED_BROWSER, mode])]
+}
+
+function robotBrowser(): string[] {
+  return ['--browser-command', sandbox.robotBrowser]
+}
+
+interface BrowserReport {
+  url: string
+  pid: number
+  statuses?: Record<string, number>
+  page?: {status: number; headers: Record<string, string>; body: string}
+  /** What a second request to the listener met after the IdP error was delivered. */
+  again?: string
+}
+
+/** Runs the robot after the scripted browser's own step. */
+const THEN_ROBOT = (): Record<string, string> => ({SCRIPTED_BROWSER_THEN: JSON.stringify(parseShellWords(sandbox.robotBrowser))})
+
+async function readBrowserReport(path: string): Promise<BrowserReport> {
+  return JSON.parse(await readFile(path, 'utf8')) as BrowserReport
+}
+
+function redirectPort(idpUrl: string): number {
+  return Number(new URL(new URL(idpUrl).searchParams.get('redirect_uri')!).port)
+}
+
+/** A port on 127.0.0.1 that this test holds until release(). */
+async function holdPort(): Promise<{port: number; release(): Promise<void>}> {
+  const holder = createServer()
+  await new Promise<void>((resolve) => holder.listen({host: '127.0.0.1', port: 0}, resolve))
+  return {port: (holder.address() as AddressInfo).port, release: () => new Promise((resolve) => holder.close(() => resolve()))}
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+/** The outcome as one object, so a failing expectation shows the CLI's own words next to the exit code. */
+function summary(outcome: CliOutcome): {code: number | null; stdout: string; stderr: string} {
+  return {code: outcome.code, stdout: outcome.stdout, stderr: outcome.stderr}
+}
+
+function countLogins(log: readonly {method: string; path: string}[]): number {
+  return log.filter((entry) => entry.method === 'POST' && entry.path === '/api2/json/access/openid/login').length
+}
+
+describe('a successful login', () => {
+  test('signs in through the browser: a summary on stderr, nothing on stdout; later runs reuse the remembered profile', async () => {
+    const login = await freshCase()
+    await sandbox.resetLog()
+
+    // A bare flag list means `login` (bin/run.js).
+    const first = await runCli([...connection(), ...robotBrowser()], {env: login.env})
+    expect(summary(first)).toMatchObject({code: 0, stdout: ''})
+    expect(first.stderr).toContain(`Logged in to ${sandbox.pveUrl} (cluster sandbox) as alice@cli.`)
+    expect(first.stderr).toMatch(/stored in the file store/)
+    expect(first.stderr).not.toMatch(/PVE:alice@cli:/)
+
+    // No --server, --realm or --fingerprint: all three come from the profile (the certificate is self-signed, so
+    // without the remembered pin this would be exit 4).
+    const second = await runCli(['login', '--json', '--store', 'file', ...robotBrowser()], {env: login.env})
+    expect(summary(second)).toMatchObject({code: 0})
+    expect(second.stdout.trimEnd().split('\n')).toHaveLength(1)
+    const result = JSON.parse(second.stdout) as Record<string, unknown>
+    expect(result).toMatchObject({server: sandbox.pveUrl, realm: 'cli', username: 'alice@cli', clusterName: 'sandbox', store: 'file'})
+    expect(Date.parse(result['expiresAt'] as string) - Date.parse(result['issuedAt'] as string)).toBe(2 * 3600 * 1000)
+    expect(result).not.toHaveProperty('ticket')
+    expect(result).not.toHaveProperty('csrfToken')
+    expect(second.stdout).not.toMatch(/PVE:/)
+
+    const withTicket = await runCli(['login', '--json', '--include-ticket', '--store', 'file', ...robotBrowser()], {env: login.env})
+    expect(summary(withTicket)).toMatchObject({code: 0})
+    expect(JSON.parse(withTicket.stdout)).toMatchObject({ticket: expect.stringMatching(/^PVE:alice@cli:/), csrfToken: expect.any(String)})
+
+    // Each run is a real browser login, whatever was cached.
+    expect(countLogins(await sandbox.requestLog())).toBe(3)
+  })
+})
+
+describe('where the settings come from', () => {
+  test('environment only: PVE_LOGIN_SERVER, _REALM, _FINGERPRINT, _STORE and BROWSER', async () => {
+    const login = await freshCase()
+    const outcome = await runCli([], {
+      env: {
+        ...login.env,
+        PVE_LOGIN_SERVER: sandbox.pveUrl,
+        PVE_LOGIN_REALM: 'cli',
+        PVE_LOGIN_FINGERPRINT: sandbox.fingerprint,
+        PVE_LOGIN_STORE: 'file',
+        BROWSER: sandbox.robotBrowser,
+      },
+    })
+    expect(summary(outcome)).toMatchObject({code: 0, stdout: ''})
+    expect(outcome.stderr).toContain(`Logged in to ${sandbox.pveUrl} (cluster sandbox) as alice@cli.`)
+    expect(outcome.stderr).toMatch(/stored in the file store/)
+  })
+
+  test('--profile keeps its own server, realm and pin; the default profile stays empty', async () => {
+    const login = await freshCase({ROBOT_USER: 'bob'})
+    const first = await runCli(['login', ...connection(), '--profile', 'lab', ...robotBrowser()], {env: login.env})
+    expect(summary(first)).toMatchObject({code: 0})
+    const again = await runCli(['login', '--profile', 'lab', '--store', 'file', ...robotBrowser()], {env: login.env})
+    expect(summary(again)).toMatchObject({code: 0, stdout: ''})
+    expect(again.stderr).toContain(`Logged in to ${sandbox.pveUrl} (cluster sandbox) as bob@cli.`)
+    const defaultProfile = await runCli(['login', '--store', 'file', ...scriptedBrowser('record')], {env: login.env})
+    expect(summary(defaultProfile)).toMatchObject({code: 2, stdout: ''})
+    expect(defaultProfile.stderr).toMatch(/No PVE server given, and none is remembered for this profile\./)
+  })
+
+  test('--redirect-host localhost: the IdP is told http://localhost:PORT/callback, and the login completes', async () => {
+    const login = await freshCase(THEN_ROBOT())
+    const outcome = await runCli([...connection(), '--redirect-host', 'localhost', ...scriptedBrowser('record-then-run')], {env: login.env})
+    expect(summary(outcome)).toMatchObject({code: 0, stdout: ''})
+    const redirectUri = new URL(new URL((await readBrowserReport(login.browserReport)).url).searchParams.get('redirect_uri')!)
+    expect(`${redirectUri.protocol}//${redirectUri.hostname}${redirectUri.pathname}`).toBe('http://localhost/callback')
+  })
+})
+
+describe('PVE or the identity provider says no', () => {
+  test('a realm with a client-key: exit 5, the hint starts with client-key and public client, the IdP saw invalid_client', async () => {
+    const login = await freshCase()
+    await sandbox.resetLog()
+    const outcome = await runCli([...connection('misconf'), ...robotBrowser()], {env: login.env})
+    expect(summary(outcome)).toMatchObject({code: 5, stdout: ''})
+    expect(outcome.stderr).toMatch(/PVE refused the login through realm misconf \(401 authentication failure\)/)
+    // The most likely cause comes first, in plain words.
+    expect(outcome.stderr).toMatch(/hint: Likely causes, most likely first:\n\s+\(a\) The realm misconf has a client secret \(client-key\), but the identity provider treats a loopback redirect as a public client/)
+    const events = await sandbox.idpEvents()
+    expect(events.map((event) => event.error)).toContain('invalid_client')
+  })
+
+  test.each([
+    ['does not exist', 'nowhere', /Realm nowhere does not exist on/],
+    ['is not an OpenID realm', 'pam', /Realm pam on \S+ is a pam realm, not an OpenID realm/],
+  ])('a realm that %s: exit 2, the OpenID realms listed, no browser opened', async (_why, realm, message) => {
+    const login = await freshCase()
+    await sandbox.resetLog()
+    const outcome = await runCli([...connection(realm), ...scriptedBrowser('record')], {env: login.env})
+    expect(summary(outcome)).toMatchObject({code: 2, stdout: ''})
+    expect(outcome.stderr).toMatch(message)
+    expect(outcome.stderr).toContain(`OpenID realms on this server: ${OPENID_REALMS}.`)
+    expect(existsSync(login.browserReport)).toBe(false)
+    // Checked before anything else: PVE was never asked for a login URL.
+    expect((await sandbox.requestLog()).map((entry) => entry.path)).toEqual(['/api2/json/access/domains'])
+  })
+
+  test('--json: the realm error is a JSON object on stdout with the OpenID realms', async () => {
+    const login = await freshCase()
+    const outcome = await runCli([...connection('nowhere'), '--json', ...scriptedBrowser('record')], {env: login.env})
+    expect(outcome.code).toBe(2)
+    expect(JSON.parse(outcome.stdout)).toEqual({
+      error: expect.objectContaining({code: 'REALM_INVALID', openidRealms: OPENID_REALMS.split(', ')}),
+    })
+  })
+
+  test('the person presses Cancel at the identity provider: exit 5 with the IdP error, PVE never asked', async () => {
+    const login = await freshCase({ROBOT_ACTION: 'deny'})
+    await sandbox.resetLog()
+    const outcome = await runCli([...connection(), ...robotBrowser()], {env: login.env})
+    expect(summary(outcome)).toMatchObject({code: 5, stdout: ''})
+    expect(outcome.stderr).toMatch(/The identity provider refused the sign-in: access_denied/)
+    expect(outcome.stderr).toMatch(/hint: The sign-in was cancelled or refused at the identity provider/)
+    expect(countLogins(await sandbox.requestLog())).toBe(0)
+  })
+
+  test("an IdP error with the login's state: the page escapes the IdP's text, the CLI exits 5 with it", async () => {
+    const login = await freshCase()
+    const outcome = await runCli([...connection(), ...scriptedBrowser('forge-idp-error')], {env: login.env})
+    expect(summary(outcome)).toMatchObject({code: 5, stdout: ''})
+    expect(outcome.stderr).toContain('The identity provider refused the sign-in: access_denied (<script>alert(1)</script>)')
+    const {page} = await readBrowserReport(login.browserReport)
+    expect(page).toMatchObject({status: 200, headers: {'cache-control': 'no-store', 'content-type': 'text/html; charset=utf-8'}})
+    expect(page!.body).toContain('access_denied (&#60;script&#62;alert(1)&#60;/script&#62;)')
+    expect(page!.body).not.toMatch(/<script/i)
+    expect((await readBrowserReport(login.browserReport)).again).toBe('ECONNREFUSED')
+  })
+})
+
+describe('reaching the server', () => {
+  test('nobody answers: exit 7, no browser opened', async () => {
+    const {port, release} = await holdPort()
+    await release()
+    const login = await freshCase()
+    const outcome = await runCli(['--server', `https://127.0.0.1:${port}`, '--realm', 'cli', '--store', 'file', ...scriptedBrowser('record')], {env: login.env})
+    expect(summary(outcome)).toMatchObject({code: 7, stdout: ''})
+    expect(outcome.stderr).toMatch(/Cannot reach https:\/\/127\.0\.0\.1:\d+ \(connection refused\)/)
+    expect(existsSync(login.browserReport)).toBe(false)
+  })
+
+
+  test('TLS: no trust for a self-signed certificate: exit 4 with its fingerprint and how to pin it; no browser opened', async () => {
+    const login = await freshCase()
+    const args = ['--server', sandbox.pveUrl, '--realm', 'cli', '--store', 'file', ...scriptedBrowser('record')]
+    const outcome = await runCli(args, {env: login.env})
+    expect(summary(outcome)).toMatchObject({code: 4, stdout: ''})
+    expect(outcome.stderr).toMatch(/not signed by a CA this computer trusts/)
+    expect(outcome.stderr).toContain(`--fingerprint ${sandbox.fingerprint}`)
+    expect(existsSync(login.browserReport)).toBe(false)
+  })
+
+  test('TLS: a wrong pin: exit 4, naming the fingerprint the server presented', async () => {
+    const login = await freshCase()
+    const wrongPin = sandbox.fingerprint.replace(/^../, (pair) => (pair === '00' ? '01' : '00'))
+    const args = ['--server', sandbox.pveUrl, '--realm', 'cli', '--fingerprint', wrongPin, '--store', 'file', ...scriptedBrowser('record')]
+    const outcome = await runCli(args, {env: login.env})
+    expect(summary(outcome)).toMatchObject({code: 4, stdout: ''})
+    expect(outcome.stderr).toMatch(/does not match the pinned fingerprint/)
+    expect(outcome.stderr).toContain(`The server now presents ${sandbox.fingerprint}`)
+    expect(existsSync(login.browserReport)).toBe(false)
+  })
+
+  test('TLS: --ca-file and --insecure both get through; --insecure warns', async () => {
+    const [withCa, insecure] = await Promise.all([freshCase(), freshCase()])
+    const base = ['--server', sandbox.pveUrl, '--realm', 'cli', '--store', 'file', ...robotBrowser()]
+    const [caOutcome, insecureOutcome] = await Promise.all([
+      runCli([...base, '--ca-file', sandbox.caFile], {env: withCa.env}),
+      runCli([...base, '--insecure'], {env: insecure.env}),
+    ])
+    expect(summary(caOutcome)).toMatchObject({code: 0, stdout: ''})
+    expect(caOutcome.stderr).not.toMatch(/warning/)
+    expect(summary(insecureOutcome)).toMatchObject({code: 0, stdout: ''})
+    expect(insecureOutcome.stderr).toMatch(/pve-login: warning: --insecure: the server certificate is not checked/)
+    expect(insecureOutcome.stderr).toContain('as alice@cli.')
+  })
+})
+
+describe('the loopback listener', () => {
+  test('turns away a wrong state, path, Host and method, and still completes the login', async () => {
+    const login = await freshCase(THEN_ROBOT())
+    const outcome = await runCli([...connection(), ...scriptedBrowser('probe-then-run')], {env: login.env})
+    expect(summary(outcome)).toMatchObject({code: 0, stdout: ''})
+    expect(outcome.stderr).toContain('as alice@cli.')
+    const {statuses} = await readBrowserReport(login.browserReport)
+    expect(statuses).toEqual({wrongState: 400, wrongPath: 404, wrongHost: 400, wrongMethod: 405})
+  })
+
+  test('--port with a list: a taken port is skipped, the next one is used in the redirect URL', async () => {
+    const [taken, free] = await Promise.all([holdPort(), holdPort()])
+    await free.release()
+    try {
+      const login = await freshCase(THEN_ROBOT())
+      const outcome = await runCli([...connection(), '--port', `${taken.port},${free.port}`, ...scriptedBrowser('record-then-run')], {env: login.env})
+      expect(summary(outcome)).toMatchObject({code: 0, stdout: ''})
+      expect(redirectPort((await readBrowserReport(login.browserReport)).url)).toBe(free.port)
+    } finally {
+      await taken.release()
+    }
+  })
+
+  test('a fixed port that is taken: exit 2 naming the port, no browser opened', async () => {
+    const {port, release} = await holdPort()
+    try {
+      const login = await freshCase()
+      const outcome = await runCli([...connection(), '--port', String(port), ...scriptedBrowser('record')], {env: login.env})
+      expect(summary(outcome)).toMatchObject({code: 2, stdout: ''})
+      expect(outcome.stderr).toContain(`No port of ${port} is free on 127.0.0.1 for the login callback.`)
+      expect(existsSync(login.browserReport)).toBe(false)
+    } finally {
+      await release()
+    }
+  })
+})
+
+describe('without a browser on this machine', () => {
+  test('--no-browser: the URL on stderr, the redirected address pasted on stdin; a wrong paste is explained', async () => {
+    const login = await freshCase()
+    const cli = startCli([...connection(), '--no-browser'], {env: login.env, keepStdinOpen: true})
+    const [, idpUrl] = await cli.waitForStderr(/Open this URL in a browser to sign in:\n {2}(\S+)\n/)
+
+    cli.writeLine('http://127.0.0.1:1/callback?code=made-up&state=made-up')
+    await cli.waitForStderr(/That is not this login's callback: .+ Paste the whole address the browser ended on, or press Ctrl-C to cancel\./)
+
+    // Sign in like a person whose browser cannot reach this machine: the final redirect is copied, not followed.
+    const redirect = await signInAtIdp(idpUrl!, {username: 'alice', password: 'alice-password'})
+    expect(redirect.pathname).toBe('/callback')
+    cli.writeLine(redirect.href)
+    const outcome = await cli.finished
+    expect(summary(outcome)).toMatchObject({code: 0, stdout: ''})
+    expect(outcome.stderr).toContain(`Logged in to ${sandbox.pveUrl} (cluster sandbox) as alice@cli.`)
+  })
+
+  test('a browser command that cannot start: the reason and the URL on stderr, and a pasted address still works', async () => {
+    const login = await freshCase()
+    const cli = startCli([...connection(), '--browser-command', '/nonexistent/browser'], {env: login.env, keepStdinOpen: true})
+    const [, idpUrl] = await cli.waitForStderr(/Open this URL in a browser to sign in:\n {2}(\S+)\n/)
+    expect(cli.stderrSoFar()).toMatch(/No browser was opened: the browser could not be started \(.*ENOENT.*\)\./)
+    cli.writeLine((await signInAtIdp(idpUrl!, {username: 'bob', password: 'bob-password'})).href)
+    const outcome = await cli.finished
+    expect(summary(outcome)).toMatchObject({code: 0, stdout: ''})
+    expect(outcome.stderr).toContain('as bob@cli.')
+  })
+})
+
+describe('waiting, and giving up', () => {
+  test('Ctrl-C while waiting: exit 130 and the listener is gone', async () => {
+    const login = await freshCase()
+    const cli = startCli([...connection(), ...scriptedBrowser('record')], {env: login.env})
+    const [, idpUrl] = await cli.waitForStderr(/open this URL:\n {2}(\S+)\nWaiting for the browser sign-in \(5m left; Ctrl-C cancels\)/)
+    const port = redirectPort(idpUrl!)
+    expect(await canConnect(port)).toBe(true)
+
+    cli.child.kill('SIGINT')
+    const outcome = await cli.finished
+    expect(summary(outcome)).toMatchObject({code: 130, stdout: ''})
+    expect(outcome.stderr).toMatch(/pve-login: Login cancelled\./)
+    expect(await canConnect(port)).toBe(false)
+  })
+
+  test('--timeout 10 with a browser that never comes back: exit 6, and the still-running browser holds nothing up', async () => {
+    const login = await freshCase()
+    const cli = startCli([...connection(), '--timeout', '10', ...scriptedBrowser('linger')], {env: login.env})
+    const exited = await cli.exited
+    // The browser command outlives the CLI, like a real browser; the CLI's output must still end when it does.
+    const closedSoonAfter = await Promise.race([cli.finished.then(() => true), new Promise((resolve) => setTimeout(resolve, 2000, false))])
+    const {pid: browserPid, url} = await readBrowserReport(login.browserReport)
+    try {
+      expect(exited).toEqual({code: 6, signal: null})
+      expect(closedSoonAfter).toBe(true)
+      const outcome = await cli.finished
+      expect(outcome.stdout).toBe('')
+      expect(outcome.stderr).toMatch(/Waiting for the browser sign-in \(10s left; Ctrl-C cancels\)/)
+      expect(outcome.stderr).toMatch(/pve-login: No sign-in arrived within 10 s/)
+      expect(await canConnect(redirectPort(url))).toBe(false)
+    } finally {
+      try {
+        process.kill(browserPid, 'SIGTERM')
+      } catch {
+        // Already gone; the assertions above say whether that was expected.
+      }
+    }
+  }, 30_000)
+})
+
+describe('usage errors', () => {
+  test.each([
+    ['a timeout below the minimum', ['--timeout', '5']],
+    ['an unknown flag', ['--bogus']],
+    ['a flag without its value', ['--port']],
+    ['a port list that is not one', ['--port', '80,http']],
+  ])('%s: exit 2 with a message and nothing on stdout', async (_what, extra) => {
+    const login = await freshCase()
+    const outcome = await runCli([...connection(), ...scriptedBrowser('record'), ...extra], {env: login.env})
+    expect(summary(outcome)).toMatchObject({code: 2, stdout: ''})
+    expect(outcome.stderr).toMatch(/^pve-login: /)
+    expect(outcome.stderr).not.toMatch(/unexpected error/)
+    expect(existsSync(login.browserReport)).toBe(false)
+  })
+})
