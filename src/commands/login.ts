@@ -44,10 +44,11 @@ client (no client secret): see docs/login.md. Exit codes: 0 ok, 2 usage, 4 TLS, 
       allowNo: true,
       description: 'Open a browser. --no-browser prints the URL on stderr and accepts the redirected URL pasted on stdin.',
     }),
+    // No `env: 'BROWSER'`: the library reads BROWSER itself, as a PATH-like list of commands tried in order, which a
+    // flag default would collapse into one command.
     'browser-command': Flags.string({
       helpValue: 'CMD',
-      env: 'BROWSER',
-      description: 'Command that opens the URL (appended as its last argument; run without a shell).',
+      description: 'Command that opens the URL (appended as its last argument; run without a shell). Default: $BROWSER, else the system browser.',
     }),
     timeout: Flags.integer({
       min: 10,
