@@ -80,6 +80,13 @@ function redirectPort(idpUrl: string): number {
   return Number(new URL(new URL(idpUrl).searchParams.get('redirect_uri')!).port)
 }
 
+/** Whether the promise settles within ms (its timer cleared either way, so jest is not kept waiting). */
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)))
+  return Promise.race([promise.then(() => true), deadline]).finally(() => clearTimeout(timer))
+}
+
 /** A port on 127.0.0.1 that this test holds until release(). */
 async function holdPort(): Promise<{port: number; release(): Promise<void>}> {
   const holder = createServer()
@@ -156,6 +163,14 @@ describe('where the settings come from', () => {
     expect(summary(outcome)).toMatchObject({code: 0, stdout: ''})
     expect(outcome.stderr).toContain(`Logged in to ${sandbox.pveUrl} (cluster sandbox) as alice@cli.`)
     expect(outcome.stderr).toMatch(/stored in the file store/)
+  })
+
+  test('BROWSER is a list like PATH: a command that cannot start is skipped for the next one', async () => {
+    const login = await freshCase({BROWSER: `/nonexistent/browser:${sandbox.robotBrowser}`})
+    const outcome = await runCli(connection(), {env: login.env})
+    expect(summary(outcome)).toMatchObject({code: 0, stdout: ''})
+    expect(outcome.stderr).toContain('Opened your browser to sign in.')
+    expect(outcome.stderr).toContain('as alice@cli.')
   })
 
   test('--profile keeps its own server, realm and pin; the default profile stays empty', async () => {
@@ -374,7 +389,7 @@ describe('waiting, and giving up', () => {
     const cli = startCli([...connection(), '--timeout', '10', ...scriptedBrowser('linger')], {env: login.env})
     const exited = await cli.exited
     // The browser command outlives the CLI, like a real browser; the CLI's output must still end when it does.
-    const closedSoonAfter = await Promise.race([cli.finished.then(() => true), new Promise((resolve) => setTimeout(resolve, 2000, false))])
+    const closedSoonAfter = await settlesWithin(cli.finished, 2000)
     const {pid: browserPid, url} = await readBrowserReport(login.browserReport)
     try {
       expect(exited).toEqual({code: 6, signal: null})
