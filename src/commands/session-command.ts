@@ -7,8 +7,9 @@ import {PveLoginCommand} from './base-command.js'
 type SessionCommandFlags = Parameters<PveLoginCommand['connectionOptions']>[0] & ImplicitLoginFlags
 
 /**
- * Commands that need a ticket on the way (env, exec, ticket, api, refresh): the cached one, a silent renewal, or a
- * browser login when a person is there. The library is loaded on first use, so `--help` stays cheap.
+ * Commands that need a ticket on the way (exec, api, refresh; env and ticket share the same path through
+ * src/cli/script-session.ts): the cached one, a silent renewal, or a browser login when a person is there. The
+ * library is loaded on first use, so `--help` stays cheap.
  */
 export abstract class SessionCommand extends PveLoginCommand {
   /** The stored session only, without the HTTP stack when the cache answers: for commands that hand the ticket on. */
