@@ -20,7 +20,7 @@ export function reportError(error: unknown, env: NodeJS.ProcessEnv = process.env
     if (error instanceof RealmError) json.error.openidRealms = error.openidRealms
     const lines = [`pve-login: ${error.message}`]
     if (error.hint) lines.push(...error.hint.split('\n').map((line, index) => (index === 0 ? `  hint: ${line}` : `        ${line}`)))
-    return {exitCode: exitCodeFor(error.code), text: lines.join('\n') + '\n', json}
+    return {exitCode: exitCodeFor(error.code), text: forTerminal(lines.join('\n')) + '\n', json}
   }
   const message = error instanceof Error ? error.message : String(error)
   if (isUsageErrorFromParser(error)) {
@@ -30,7 +30,7 @@ export function reportError(error: unknown, env: NodeJS.ProcessEnv = process.env
   const debug = env['PVE_LOGIN_DEBUG'] === '1' && error instanceof Error && error.stack ? `\n${error.stack}` : ''
   return {
     exitCode: EXIT.failure,
-    text: `pve-login: unexpected error: ${message}${debug}\n  hint: run again with PVE_LOGIN_DEBUG=1 for details, and report it if it persists.\n`,
+    text: `pve-login: unexpected error: ${forTerminal(message + debug)}\n  hint: run again with PVE_LOGIN_DEBUG=1 for details, and report it if it persists.\n`,
     json: {error: {code: 'UNEXPECTED', message}},
   }
 }
@@ -41,4 +41,14 @@ export function reportError(error: unknown, env: NodeJS.ProcessEnv = process.env
  */
 function isUsageErrorFromParser(error: unknown): boolean {
   return error instanceof Error && (error as Error & {oclif?: {exit?: unknown}}).oclif?.exit === 2
+}
+
+/**
+ * Messages carry text from elsewhere (the IdP's error_description, PVE's message, a server's TLS error): control
+ * characters in it would reach the terminal as escape sequences (clearing the screen, rewriting the line, setting the
+ * title). Show them as \xNN instead; line breaks and tabs stay. The JSON form keeps the text as it came.
+ */
+export function forTerminal(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }
