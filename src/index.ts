@@ -18,6 +18,7 @@ export {
   type LogoutOptions,
   type SessionLogger,
   type SessionOptions,
+  type SessionRequestOptions,
   type SessionSource,
 } from './session.js'
 export type {LoginProgress} from './login.js'

@@ -63,6 +63,11 @@ export interface LogoutOptions extends SettingsInput {
 /** How a session was obtained, for status lines. */
 export type SessionSource = 'cache' | 'renewed' | 'login'
 
+export interface SessionRequestOptions {
+  /** Cancels the request (AbortedError); the connection is dropped instead of waiting for PVE's answer. */
+  signal?: AbortSignal
+}
+
 export interface KeepAliveOptions {
   /** How often to check whether a renewal is due (ms). Default 60 000. */
   intervalMs?: number
@@ -142,22 +147,22 @@ export class Session {
    * One API call; returns PVE's `data`. `path` is below /api2/json, e.g. `/nodes`. Params go in the query for GET and
    * form-encoded in the body otherwise; booleans become 1/0. PVE's errors become PveApiError (with `status`).
    */
-  async request<T = unknown>(method: string, path: string, params?: PveParams): Promise<T> {
+  async request<T = unknown>(method: string, path: string, params?: PveParams, options: SessionRequestOptions = {}): Promise<T> {
     this.checkOpen()
     await this.renewIfDue()
-    return this.client.request<T>(method.toUpperCase(), path, {params, ticket: this.current.ticket, csrfToken: this.current.csrfToken})
+    return this.client.request<T>(method.toUpperCase(), path, {params, ticket: this.current.ticket, csrfToken: this.current.csrfToken, signal: options.signal})
   }
-  get<T = unknown>(path: string, params?: PveParams): Promise<T> {
-    return this.request<T>('GET', path, params)
+  get<T = unknown>(path: string, params?: PveParams, options?: SessionRequestOptions): Promise<T> {
+    return this.request<T>('GET', path, params, options)
   }
-  post<T = unknown>(path: string, params?: PveParams): Promise<T> {
-    return this.request<T>('POST', path, params)
+  post<T = unknown>(path: string, params?: PveParams, options?: SessionRequestOptions): Promise<T> {
+    return this.request<T>('POST', path, params, options)
   }
-  put<T = unknown>(path: string, params?: PveParams): Promise<T> {
-    return this.request<T>('PUT', path, params)
+  put<T = unknown>(path: string, params?: PveParams, options?: SessionRequestOptions): Promise<T> {
+    return this.request<T>('PUT', path, params, options)
   }
-  delete<T = unknown>(path: string, params?: PveParams): Promise<T> {
-    return this.request<T>('DELETE', path, params)
+  delete<T = unknown>(path: string, params?: PveParams, options?: SessionRequestOptions): Promise<T> {
+    return this.request<T>('DELETE', path, params, options)
   }
 
   /** Renews the ticket now (POST /access/ticket with the ticket as password) and stores the result. */

@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
 import {parseApiRequest} from '../cli/api-request.js'
-import {AbortedError} from '../errors.js'
 import {connectionFlags, sessionFlags} from './flags.js'
 import {SessionCommand} from './session-command.js'
 
@@ -42,16 +41,10 @@ export default class Api extends SessionCommand {
     const {args, flags} = await this.parse(Api)
     const request = parseApiRequest(args.path, flags.method, flags.field ?? [])
     const session = await this.openSession(flags)
-    // Ctrl-C: drop the connection instead of waiting for PVE's answer (up to the request timeout).
-    const cancel = () => void session.dispatcher.destroy().catch(() => {})
-    this.abort.signal.addEventListener('abort', cancel, {once: true})
     try {
-      const data = await session.request(request.method, request.path, request.params).catch((error: unknown) => {
-        throw this.abort.signal.aborted ? new AbortedError() : error
-      })
+      const data = await session.request(request.method, request.path, request.params, {signal: this.abort.signal})
       process.stdout.write(`${JSON.stringify(data ?? null, null, flags.raw ? undefined : 2)}\n`)
     } finally {
-      this.abort.signal.removeEventListener('abort', cancel)
       await session.close().catch(() => {})
     }
   }
