@@ -148,12 +148,12 @@ describe('a successful login', () => {
 })
 
 describe('where the settings come from', () => {
-  test('environment only: PVE_LOGIN_SERVER, _REALM, _FINGERPRINT, _STORE and BROWSER', async () => {
+  test('environment only: PVE_LOGIN_SERVER (host:port, https assumed), _REALM, _FINGERPRINT, _STORE and BROWSER', async () => {
     const login = await freshCase()
     const outcome = await runCli([], {
       env: {
         ...login.env,
-        PVE_LOGIN_SERVER: sandbox.pveUrl,
+        PVE_LOGIN_SERVER: new URL(sandbox.pveUrl).host,
         PVE_LOGIN_REALM: 'cli',
         PVE_LOGIN_FINGERPRINT: sandbox.fingerprint,
         PVE_LOGIN_STORE: 'file',
@@ -289,15 +289,19 @@ describe('reaching the server', () => {
     expect(existsSync(login.browserReport)).toBe(false)
   })
 
-  test('TLS: --ca-file and --insecure both get through; --insecure warns', async () => {
-    const [withCa, insecure] = await Promise.all([freshCase(), freshCase()])
+  test('TLS: --ca-file (or PVE_LOGIN_CA_FILE) and --insecure get through; --insecure warns', async () => {
+    const [withCa, withCaFromEnv, insecure] = await Promise.all([freshCase(), freshCase({PVE_LOGIN_CA_FILE: sandbox.caFile}), freshCase()])
     const base = ['--server', sandbox.pveUrl, '--realm', 'cli', '--store', 'file', ...robotBrowser()]
-    const [caOutcome, insecureOutcome] = await Promise.all([
+    const [caOutcome, caFromEnvOutcome, insecureOutcome] = await Promise.all([
       runCli([...base, '--ca-file', sandbox.caFile], {env: withCa.env}),
+      runCli(base, {env: withCaFromEnv.env}),
       runCli([...base, '--insecure'], {env: insecure.env}),
     ])
-    expect(summary(caOutcome)).toMatchObject({code: 0, stdout: ''})
-    expect(caOutcome.stderr).not.toMatch(/warning/)
+    for (const outcome of [caOutcome, caFromEnvOutcome]) {
+      expect(summary(outcome)).toMatchObject({code: 0, stdout: ''})
+      expect(outcome.stderr).not.toMatch(/warning/)
+      expect(outcome.stderr).toContain('as alice@cli.')
+    }
     expect(summary(insecureOutcome)).toMatchObject({code: 0, stdout: ''})
     expect(insecureOutcome.stderr).toMatch(/pve-login: warning: --insecure: the server certificate is not checked/)
     expect(insecureOutcome.stderr).toContain('as alice@cli.')
