@@ -145,6 +145,16 @@ describe('getSession: the ways to a session', () => {
   })
 })
 
+describe('getSession: clock skew', () => {
+  test("a ticket issued more than 5 minutes in this computer's future: one warning naming the clocks, and the session works", async () => {
+    const warnings: string[] = []
+    await sandbox.setClock(900)
+    const session = track(await getSession(await sandboxOptions({interactive: true, logger: {warn: (message) => warnings.push(message)}})))
+    expect(warnings.filter((message) => /clock/.test(message))).toHaveLength(1)
+    await expect(session.get('/version')).resolves.toBeDefined()
+  })
+})
+
 describe('getSession: typed errors', () => {
   test('a realm PVE refuses at login (misconf): AuthenticationFailedError', async () => {
     const error = await caught(getSession(await sandboxOptions({realm: 'misconf', interactive: true})))
@@ -330,6 +340,18 @@ describe('AbortSignal', () => {
     await listenOn(port).then(closeServer)
     // The session lock was released too: the next caller is told at once that a login is needed.
     expect(await caught(getSession({...options, interactive: false, signal: undefined, onProgress: undefined}))).toBeInstanceOf(LoginRequiredError)
+  })
+
+  test("aborting a request PVE does not answer: AbortedError at once, and the session's next request still works", async () => {
+    const session = track(await getSession(await sandboxOptions({interactive: true})))
+    await sandbox.fault('/version', 'hang', 1)
+    const controller = new AbortController()
+    const pending = session.get('/version', undefined, {signal: controller.signal})
+    // Abort only once the request reached PVE: the sandbox has then used up the fault.
+    while ((await sandbox.state()).faults.length > 0) await new Promise((resolve) => setImmediate(resolve))
+    controller.abort()
+    expect(await caught(pending)).toBeInstanceOf(AbortedError)
+    await expect(session.get<{release: string}>('/version')).resolves.toMatchObject({release: expect.any(String)})
   })
 })
 
