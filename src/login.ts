@@ -239,7 +239,7 @@ function explainLoginFailure(error: unknown, realm: string): unknown {
       `(b) Your user does not exist on PVE and the realm's autocreate is off. Fix: an administrator creates the user ` +
         `(user@${realm}) or turns on autocreate.`,
       '(c) The login took longer than 10 minutes, or auth-url and login reached different cluster nodes (a load balancer ' +
-        'without sticky sessions: log in through one node\'s own address), or a clock is off (the node\'s or the IdP\'s).',
+        'without sticky sessions: log in through one node with --login-node), or a clock is off (the node\'s or the IdP\'s).',
       'The node\'s `journalctl -u pvedaemon` shows the real reason; see docs/troubleshooting.md.',
     ].join('\n'),
   })

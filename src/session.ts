@@ -35,6 +35,12 @@ export interface SessionOptions extends SettingsInput {
   requestTimeoutMs?: number
   ports?: number[]
   redirectHost?: '127.0.0.1' | 'localhost'
+  /**
+   * Send the login's auth-url and login calls to this node (e.g. `pve1.example.com`) instead of the server, for a
+   * load balancer without sticky sessions: PVE keeps a pending login on the node that answered auth-url. The
+   * session (and its ticket, valid cluster-wide) still belongs to the server.
+   */
+  loginNode?: string
   /** Opens the IdP URL; `false` never opens one (the URL comes through onProgress). Default: see browserCommand. */
   openBrowser?: ((url: string) => Promise<void> | void) | false
   /** Command that opens a URL (appended as its last argument, no shell). Default: BROWSER, else the system browser. */
@@ -346,6 +352,7 @@ async function loginAndStore(settings: Settings, store: TicketStore, options: Se
     server: settings.server,
     realm: settings.realm,
     tls: settings.tls,
+    loginNode: options.loginNode,
     ports: options.ports,
     redirectHost: options.redirectHost,
     openBrowser: options.openBrowser,

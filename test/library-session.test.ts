@@ -145,6 +145,16 @@ describe('getSession: the ways to a session', () => {
   })
 })
 
+describe('getSession: loginNode', () => {
+  test('the login goes to the named node while the session belongs to the server (a load balancer in front)', async () => {
+    const balancer = `https://127.0.0.1:${await freePort()}`
+    const options = await sandboxOptions({interactive: true, server: balancer, loginNode: sandbox.pveUrl})
+    // login(), not getSession(): nothing but the login may reach the node; the session is for the balancer's name.
+    const session = track(await login(options))
+    expect({server: session.server, username: session.username}).toEqual({server: balancer, username: 'alice@cli'})
+  })
+})
+
 describe('getSession: clock skew', () => {
   test("a ticket issued more than 5 minutes in this computer's future: one warning naming the clocks, and the session works", async () => {
     const warnings: string[] = []
