@@ -75,8 +75,9 @@ try {
   const baseline = results[0]!.medianMs
   const targets: Target[] = [
     {name: 'import("pve-login") (library entry)', maxRatio: 1.5, maxRssMiB: 60},
-    {name: 'pve-login env (cached ticket)', maxRatio: 3.0, maxRssMiB: 80},
-    {name: 'pve-login ticket (cached ticket)', maxRatio: 3.0, maxRssMiB: 80},
+    // The fast path: oclif is 2.5× on its own, so these prove it stays out of the way.
+    {name: 'pve-login env (cached ticket)', maxRatio: 2.0, maxRssMiB: 64},
+    {name: 'pve-login ticket (cached ticket)', maxRatio: 2.0, maxRssMiB: 64},
   ]
   const rows = results.map((m) => {
     const target = targets.find((t) => t.name === m.name)
