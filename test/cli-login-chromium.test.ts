@@ -3,14 +3,14 @@
  * sandbox IdP's sign-in form and waits for the loopback listener's page. Run `npm run build` first. Needs
  * /usr/bin/chromium: skipped loudly without it, and a failure in CI (PVE_LOGIN_TEST_REQUIRE_ALL=1).
  */
-import {existsSync, watch} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {mkdir, readFile, stat} from 'node:fs/promises'
-import {dirname, join} from 'node:path'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 
 import {hasChromium} from './helpers/capabilities.js'
-import {makeTempDir, removeDir, runCli, type CliOutcome} from './helpers/cli-process.js'
+import {fileAppears, makeTempDir, removeDir, runCli, type CliOutcome} from './helpers/cli-process.js'
 import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
 
 const CHROMIUM_BROWSER = fileURLToPath(new URL('./fixtures/chromium-browser.mjs', import.meta.url))
@@ -23,23 +23,6 @@ interface ChromiumReport {
   text: string
   /** Origins Chromium tried to reach outside 127.0.0.1. */
   refused: string[]
-}
-
-/** Resolves with the path once the file exists (watching its directory, no polling); rejects after timeoutMs. */
-function fileAppears(path: string, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const watcher = watch(dirname(path))
-    const done = (error?: Error) => {
-      clearTimeout(timer)
-      watcher.close()
-      if (error) reject(error)
-      else resolve(path)
-    }
-    const timer = setTimeout(() => done(new Error(`${path} did not appear within ${timeoutMs} ms`)), timeoutMs)
-    watcher.on('change', () => existsSync(path) && done())
-    // It may have been written before the watch began.
-    if (existsSync(path)) done()
-  })
 }
 
 async function expectPng(path: string): Promise<void> {

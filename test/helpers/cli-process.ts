@@ -4,9 +4,10 @@
  * what the CLI prints while it waits for the browser.
  */
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
+import {existsSync, watch} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -119,4 +120,24 @@ export function makeTempDir(prefix = 'pve-login-cli-login-'): Promise<string> {
 
 export function removeDir(path: string): Promise<void> {
   return rm(path, {recursive: true, force: true})
+}
+
+/**
+ * Resolves with the path once the file exists (watching its directory, no polling); rejects after timeoutMs. For
+ * what a browser command writes: pve-login never waits for its browser, so the CLI may exit first.
+ */
+export function fileAppears(path: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const watcher = watch(dirname(path))
+    const done = (error?: Error) => {
+      clearTimeout(timer)
+      watcher.close()
+      if (error) reject(error)
+      else resolve(path)
+    }
+    const timer = setTimeout(() => done(new Error(`${path} did not appear within ${timeoutMs} ms`)), timeoutMs)
+    watcher.on('change', () => existsSync(path) && done())
+    // It may have been written before the watch began.
+    if (existsSync(path)) done()
+  })
 }
