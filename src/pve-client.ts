@@ -214,8 +214,12 @@ export class PveClient {
   }
 
   /** Closes the connections (unless the dispatcher was passed in). */
+  /**
+   * Drops the connections, including one still being set up: close() is called when the caller is done, and an
+   * aborted request's TLS handshake would otherwise keep the process alive until the connect timeout.
+   */
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.dispatcher.close()
+    if (this.#ownsDispatcher) await this.dispatcher.destroy()
   }
 
   #unwrap<T>(step: string, status: number, reason: string, contentType: string, text: string): T {

@@ -7,9 +7,12 @@ import {EXIT} from './exit-codes.js'
  */
 export async function runCommand(work: (signal: AbortSignal) => Promise<number | void>, options: {json: boolean}): Promise<void> {
   const abort = new AbortController()
-  const onSignal = () => {
-    // A second Ctrl-C means "now": do not wait on a clean-up that hangs.
-    if (abort.signal.aborted) process.exit(EXIT.interrupted)
+  // 128 + the signal's number, as shells report a process a signal ended: 130 for Ctrl-C, 143 for SIGTERM.
+  let signalExitCode: number = EXIT.interrupted
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A second signal means "now": do not wait on a clean-up that hangs.
+    if (abort.signal.aborted) process.exit(signalExitCode)
+    signalExitCode = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted
     abort.abort()
   }
   // `on`, not `once`: proper-lockfile's signal-exit (v3) re-raises a signal when it finds itself the only listener,
@@ -23,9 +26,12 @@ export async function runCommand(work: (signal: AbortSignal) => Promise<number |
     const report = reportError(error)
     if (options.json) process.stdout.write(JSON.stringify(report.json) + '\n')
     else process.stderr.write(report.text)
-    process.exitCode = report.exitCode
+    process.exitCode = report.exitCode === EXIT.interrupted ? signalExitCode : report.exitCode
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+    // After a signal the person wants the prompt back. A TLS handshake the signal interrupted is beyond undici's
+    // reach until its connect timeout (10 s), and it would keep the process alive; the message is out, so go.
+    if (abort.signal.aborted) setTimeout(() => process.exit(), 100).unref()
   }
 }

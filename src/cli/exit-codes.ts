@@ -11,6 +11,7 @@ export const EXIT = {
   timeout: 6,
   unreachable: 7,
   interrupted: 130,
+  terminated: 143,
 } as const
 
 const BY_CODE: Record<PveLoginErrorCode, number> = {
