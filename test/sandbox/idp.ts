@@ -1,6 +1,5 @@
 import {generateKeyPair, randomBytes, randomUUID} from 'node:crypto'
-import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
-import type {AddressInfo} from 'node:net'
+import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import {promisify} from 'node:util'
 
 import Provider, {type Configuration, type ProviderContext, type ProviderError} from 'oidc-provider'
@@ -10,6 +9,7 @@ import {sandboxClients} from './idp-clients.js'
 import {IdpEventLog} from './idp-event-log.js'
 import {handleInteraction, isInteractionPath} from './idp-interactions.js'
 import {renderErrorPage} from './idp-pages.js'
+import {listenOnLoopback} from './listen-loopback.js'
 
 export interface IdentityProviderOptions {
   /** 0 or undefined: a free random port. */
@@ -120,15 +120,6 @@ function recordEvents(provider: Provider, events: IdpEventLog): void {
   }
 }
 
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve((server.address() as AddressInfo).port)
-    })
-  })
-}
 
 /** Starts a real OpenID provider on plain HTTP at 127.0.0.1 with the sandbox users and clients. */
 export async function startIdentityProvider(options: IdentityProviderOptions = {}): Promise<IdentityProvider> {
@@ -141,7 +132,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
     response.writeHead(503).end()
   }
   const server = createServer((request, response) => dispatch(request, response))
-  const port = await listen(server, options.port ?? 0)
+  const port = await listenOnLoopback(server, options.port ?? 0)
   const issuer = `http://127.0.0.1:${port}`
 
   const provider = new Provider(issuer, configuration(confidentialClientSecret, signingKey))

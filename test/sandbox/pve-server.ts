@@ -1,6 +1,5 @@
 import type {IncomingMessage, ServerResponse} from 'node:http'
-import {createServer, type Server} from 'node:https'
-import type {AddressInfo} from 'node:net'
+import {createServer} from 'node:https'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {PveApi} from './pve-api.js'
@@ -8,6 +7,7 @@ import type {FaultKind, RequestLogEntry} from './request-log.js'
 import {CONTROL_PREFIX, handleControlRequest} from './sandbox-control-api.js'
 import type {SandboxControls} from './sandbox-controls.js'
 import type {SandboxCertificate} from './tls-certificate.js'
+import {listenOnLoopback} from './listen-loopback.js'
 
 /**
  * The HTTPS listener standing in for pveproxy on 127.0.0.1: `/__sandbox/` goes to the controls, everything
@@ -64,15 +64,6 @@ function applyFault(kind: FaultKind, request: IncomingMessage, response: ServerR
   }
 }
 
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve((server.address() as AddressInfo).port)
-    })
-  })
-}
 
 export async function startPveServer(options: PveServerOptions): Promise<PveServer> {
   const {api, controls} = options
@@ -113,7 +104,7 @@ export async function startPveServer(options: PveServerOptions): Promise<PveServ
       response.end()
     })
   })
-  const port = await listen(server, options.port ?? 0)
+  const port = await listenOnLoopback(server, options.port ?? 0)
   return {
     port,
     url: `https://127.0.0.1:${port}`,
