@@ -6,7 +6,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 
 import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
 
-import {cleanEnv, countRequests, copyHome, loginArgs, makeHome, removeHome, runCli, RUN_JS, seedLogin, startCli, type CliOptions, type CliResult} from './helpers/cli.js'
+import {cleanEnv, copyHome, countRequests, loginArgs, makeTempDir, removeDir, runCli, RUN_JS, seedLogin, startCli, type CliOptions, type CliResult} from './helpers/cli.js'
 import {hasSecretService, hasShell} from './helpers/capabilities.js'
 import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
 
@@ -22,8 +22,8 @@ const homes: string[] = []
 
 beforeAll(async () => {
   sandbox = await startSandboxProcess()
-  aliceHome = await makeHome()
-  obrienHome = await makeHome()
+  aliceHome = await makeTempDir()
+  obrienHome = await makeTempDir()
   await Promise.all([seedLogin(sandbox, aliceHome), seedLogin(sandbox, obrienHome, {user: "o'brien"})])
 })
 
@@ -32,7 +32,7 @@ afterEach(async () => {
 })
 
 afterAll(async () => {
-  await Promise.all([aliceHome, obrienHome, ...homes].filter(Boolean).map(removeHome))
+  await Promise.all([aliceHome, obrienHome, ...homes].filter(Boolean).map(removeDir))
   await sandbox?.stop()
 })
 
@@ -43,7 +43,7 @@ async function homeLike(source: string): Promise<string> {
 }
 
 async function emptyHome(): Promise<string> {
-  const home = await makeHome()
+  const home = await makeTempDir()
   homes.push(home)
   return home
 }
@@ -227,9 +227,9 @@ describe('exec', () => {
     const running = startCli(['exec', '--', process.execPath, '-e', WAITER(`process.on('SIGTERM', () => { process.stdout.write('child got SIGTERM\\n'); process.exit(42) })`)], {
       env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file'},
     })
-    await running.stdoutMatches(/ready\n/)
+    await running.waitForStdout(/ready\n/)
     running.child.kill('SIGTERM')
-    const result = await running.result
+    const result = await running.finished
     expect(result.stdout).toContain('child got SIGTERM')
     expect(result.code).toBe(42)
   })
@@ -240,9 +240,9 @@ describe('exec', () => {
   ] as const)('a command killed by a forwarded %s makes pve-login exit %i', async (signal, code) => {
     const home = await homeLike(aliceHome)
     const running = startCli(['exec', '--', process.execPath, '-e', WAITER('0')], {env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file'}})
-    await running.stdoutMatches(/ready\n/)
+    await running.waitForStdout(/ready\n/)
     running.child.kill(signal)
-    const result = await running.result
+    const result = await running.finished
     expect({code: result.code, signal: result.signal}).toEqual({code, signal: null})
   })
 
@@ -321,7 +321,7 @@ describe('api', () => {
     const running = startCli(['api', '/nodes'], {env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file'}})
     await waitUntilLogged('GET', '/api2/json/nodes')
     running.child.kill('SIGINT')
-    const result = await running.result
+    const result = await running.finished
     expect({code: result.code, stdout: result.stdout}).toEqual({code: 130, stdout: ''})
     expect(result.stderr).toMatch(/^pve-login: Cancelled\./m)
   })

@@ -10,7 +10,7 @@ import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 
 import {hasChromium} from './helpers/capabilities.js'
-import {fileAppears, makeTempDir, removeDir, runCli, type CliOutcome} from './helpers/cli-process.js'
+import {fileAppears, makeTempDir, removeDir, runCli, type CliResult} from './helpers/cli.js'
 import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
 
 const CHROMIUM_BROWSER = fileURLToPath(new URL('./fixtures/chromium-browser.mjs', import.meta.url))
@@ -48,7 +48,7 @@ describeWithChromium('pve-login with Chromium as the browser', () => {
   })
 
   /** One login with Chromium as BROWSER; the report is read once the script has closed Chromium. */
-  async function loginWithChromium(name: string, signIn: Record<string, string>): Promise<{outcome: CliOutcome; report: ChromiumReport; outputDir: string}> {
+  async function loginWithChromium(name: string, signIn: Record<string, string>): Promise<{outcome: CliResult; report: ChromiumReport; outputDir: string}> {
     const outputDir = join(scratch, name)
     await mkdir(outputDir)
     const outcome = await runCli(['--server', sandbox.pveUrl, '--realm', 'cli', '--fingerprint', sandbox.fingerprint, '--store', 'file'], {

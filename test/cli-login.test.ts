@@ -10,7 +10,7 @@ import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 import {parse as parseShellWords, quote} from 'shell-quote'
 
-import {fileAppears, makeTempDir, removeDir, runCli, startCli, type CliOutcome} from './helpers/cli-process.js'
+import {countRequests, fileAppears, makeTempDir, removeDir, runCli, startCli, type CliResult} from './helpers/cli.js'
 import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
 import {signInAtIdp} from './sandbox/idp-sign-in.js'
 
@@ -21,7 +21,7 @@ let sandbox: SandboxProcess
 let scratch: string
 
 beforeAll(async () => {
-  ;[sandbox, scratch] = await Promise.all([startSandboxProcess(), makeTempDir()])
+  ;[sandbox, scratch] = await Promise.all([startSandboxProcess(), makeTempDir('pve-login-cli-login-')])
 })
 
 afterAll(async () => {
@@ -109,7 +109,7 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 /** The outcome as one object, so a failing expectation shows the CLI's own words next to the exit code. */
-function summary(outcome: CliOutcome): {code: number | null; stdout: string; stderr: string} {
+function summary(outcome: CliResult): {code: number | null; stdout: string; stderr: string} {
   return {code: outcome.code, stdout: outcome.stdout, stderr: outcome.stderr}
 }
 
@@ -123,7 +123,7 @@ async function expectNoBrowserOpened(login: LoginCase): Promise<void> {
 }
 
 function countLogins(log: readonly {method: string; path: string}[]): number {
-  return log.filter((entry) => entry.method === 'POST' && entry.path === '/api2/json/access/openid/login').length
+  return countRequests(log, 'POST', '/api2/json/access/openid/login')
 }
 
 describe('a successful login', () => {

@@ -6,7 +6,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 
 import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
 
-import {cleanEnv, countRequests, loginArgs, makeHome, removeHome, runCli, seedLogin, startCli, type CliOptions, type CliResult} from './helpers/cli.js'
+import {cleanEnv, countRequests, loginArgs, makeTempDir, removeDir, runCli, seedLogin, startCli, type CliOptions, type CliResult} from './helpers/cli.js'
 import {startSandboxProcess, type RequestLogEntry, type SandboxProcess} from './helpers/sandbox.js'
 
 /**
@@ -26,12 +26,12 @@ afterEach(async () => {
 })
 
 afterAll(async () => {
-  await Promise.all(homes.map(removeHome))
+  await Promise.all(homes.map(removeDir))
   await sandbox?.stop()
 })
 
 async function newHome(): Promise<string> {
-  const home = await makeHome()
+  const home = await makeTempDir()
   homes.push(home)
   return home
 }
@@ -167,9 +167,9 @@ describe('failures', () => {
     const holder = startCli(['env', '--shell', 'json'], cliOptions(home))
     await waitUntil('the renewal request hangs at the sandbox', async () => countRequests(await sandbox.requestLog(), 'POST', '/api2/json/access/ticket') === 1)
     holder.child.kill('SIGKILL')
-    expect((await holder.result).signal).toBe('SIGKILL')
+    expect((await holder.finished).signal).toBe('SIGKILL')
 
-    const next = await cli(home, ['env', '--shell', 'json'], {timeoutMs: 30_000})
+    const next = await cli(home, ['env', '--shell', 'json'], {killAfterMs: 30_000})
     expect(next.code).toBe(0)
     expect(next.stderr).toMatch(/Another pve-login is logging in or renewing this session; waiting for it/)
     const log = await sandbox.requestLog()

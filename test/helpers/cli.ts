@@ -1,11 +1,15 @@
 /**
- * Runs the built CLI (`node bin/run.js …`, so `npm run build` first) as a real process, the way a shell or a script
- * would, with an environment that holds nothing of the developer's own pve-login, Proxmox or proxy settings.
+ * The built CLI (`node bin/run.js …`, so `npm run build` first) as a real process, the way a shell or a script would
+ * run it, with an environment that holds nothing of the developer's own pve-login, Proxmox, proxy or display settings.
+ * A test can also watch and talk to it while it runs (wait for output, write to stdin, send a signal), for what must
+ * be reacted to mid-run: a login waiting for its browser, `exec` forwarding a signal. Plus the temp homes, sandbox
+ * logins and request counts the command tests start from.
  */
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
+import {existsSync, watch} from 'node:fs'
 import {cp, mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import type {SandboxProcess} from './sandbox.js'
@@ -19,32 +23,44 @@ export interface CliResult {
   signal: NodeJS.Signals | null
   stdout: string
   stderr: string
-  /** Wall time from spawn to exit. */
+  /** Wall time from spawn until the output closed. */
   ms: number
 }
 
 export interface CliOptions {
   /** Added to the clean environment (PVE_LOGIN_HOME belongs here). A value of undefined removes a variable. */
   env?: Record<string, string | undefined>
-  /** Written to stdin, which is then closed. Default: stdin closed at once (not a terminal). */
+  /** Written to stdin before it is closed (or left open, with keepStdinOpen). */
   input?: string
-  /** Kill with SIGKILL after this long; the test then sees signal SIGKILL. Default 30 s. */
-  timeoutMs?: number
+  /** Keep stdin open for writeLine() (paste mode). Default: closed at once, like `< /dev/null` (not a terminal). */
+  keepStdinOpen?: boolean
+  /** SIGKILL after this long, so a hung CLI fails its test (with signal SIGKILL) instead of the whole run. Default 30 s. */
+  killAfterMs?: number
 }
 
 export interface RunningCli {
   child: ChildProcessWithoutNullStreams
-  result: Promise<CliResult>
-  /** Resolves once stdout (so far) matches; rejects if the process ends first. */
-  stdoutMatches(pattern: RegExp): Promise<string>
+  /** Resolves when the process has exited (its output pipes may still be open, held by a child it started). */
+  exited: Promise<Pick<CliResult, 'code' | 'signal'>>
+  /** Resolves when the process has exited and its stdout and stderr are closed: everything it printed is here. */
+  finished: Promise<CliResult>
+  /** Resolves with the match once stdout (so far) matches; rejects when the process ends without a match. */
+  waitForStdout(pattern: RegExp): Promise<RegExpExecArray>
+  /** Resolves with the match once stderr (so far) matches; rejects when the process ends without a match. */
+  waitForStderr(pattern: RegExp): Promise<RegExpExecArray>
+  writeLine(text: string): void
+  stderrSoFar(): string
 }
 
-/** The test process's environment without anything that would change pve-login's, a tool's or a shell's behaviour. */
+/**
+ * The test process's environment without anything that would change pve-login's, a browser launcher's, a proxy's or
+ * a shell's behaviour: SHELL picks env's output format, DISPLAY and SSH_* whether a browser can appear at all.
+ */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [name, value] of Object.entries(process.env)) {
-    if (/^(PVE_LOGIN_|PROXMOX_|PM_|ROBOT_|XDG_)/.test(name)) continue
-    if (/^(https?_proxy|no_proxy|all_proxy|browser|node_options|shell)$/i.test(name)) continue
+    if (/^(PVE_LOGIN_|PROXMOX_|PM_|ROBOT_|XDG_|SSH_)/.test(name)) continue
+    if (/^(https?_proxy|no_proxy|all_proxy|browser|display|wayland_display|node_options|shell)$/i.test(name)) continue
     env[name] = value
   }
   for (const [name, value] of Object.entries(extra)) {
@@ -59,61 +75,101 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
   const child = spawn(process.execPath, [RUN_JS, ...args], {cwd: REPOSITORY_ROOT, env: cleanEnv(options.env)})
   let stdout = ''
   let stderr = ''
+  // Each pending waitForStdout/waitForStderr; all of them look again whenever anything happens.
   const watchers = new Set<() => void>()
+  const notifyWatchers = () => {
+    for (const watcher of watchers) watcher()
+  }
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString('utf8')
-    for (const watcher of watchers) watcher()
+    notifyWatchers()
   })
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
-  child.stdin.on('error', () => {})
-  child.stdin.end(options.input ?? '')
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000)
-  const result = new Promise<CliResult>((resolve, reject) => {
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8')
+    notifyWatchers()
+  })
+  child.stdin.on('error', () => undefined)
+  if (options.input !== undefined) child.stdin.write(options.input)
+  if (!options.keepStdinOpen) child.stdin.end()
+  const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 30_000)
+
+  const exited = new Promise<Pick<CliResult, 'code' | 'signal'>>((resolve) => child.once('exit', (code, signal) => resolve({code, signal})))
+  const finished = new Promise<CliResult>((resolve, reject) => {
     child.once('error', reject)
     child.once('close', (code, signal) => {
-      clearTimeout(timer)
-      for (const watcher of watchers) watcher()
+      clearTimeout(killer)
+      notifyWatchers()
       resolve({code, signal, stdout, stderr, ms: Date.now() - started})
     })
   })
+  // The watchers must also hear about an exit whose pipes stay open.
+  void exited.then(notifyWatchers)
+
+  const waitFor = (streamName: 'stdout' | 'stderr', pattern: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(streamName === 'stdout' ? stdout : stderr)
+        if (match) {
+          watchers.delete(check)
+          resolve(match)
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          watchers.delete(check)
+          reject(new Error(`the CLI ended (${child.exitCode ?? child.signalCode}) before ${streamName} matched ${pattern}; stderr:\n${stderr}\nstdout:\n${stdout}`))
+        }
+      }
+      watchers.add(check)
+      check()
+    })
+
   return {
     child,
-    result,
-    stdoutMatches: (pattern) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          if (pattern.test(stdout)) {
-            watchers.delete(check)
-            resolve(stdout)
-          } else if (child.exitCode !== null || child.signalCode !== null) {
-            watchers.delete(check)
-            reject(new Error(`exited before stdout matched ${pattern}; stdout: ${stdout}; stderr: ${stderr}`))
-          }
-        }
-        watchers.add(check)
-        check()
-      }),
+    exited,
+    finished,
+    waitForStdout: (pattern) => waitFor('stdout', pattern),
+    waitForStderr: (pattern) => waitFor('stderr', pattern),
+    writeLine: (text) => child.stdin.write(`${text}\n`),
+    stderrSoFar: () => stderr,
   }
 }
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
-  return startCli(args, options).result
+  return startCli(args, options).finished
 }
 
-/** A fresh, empty PVE_LOGIN_HOME; remove it with removeHome. */
-export function makeHome(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'pve-login-cli-test-'))
+/** A fresh, empty directory under the system temp dir (a PVE_LOGIN_HOME, or scratch space); remove it with removeDir. */
+export function makeTempDir(prefix = 'pve-login-cli-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix))
 }
 
-/** A fresh PVE_LOGIN_HOME holding a copy of `source` (sessions, profile), so tests can share one login's result. */
+/** A fresh temp dir holding a copy of the PVE_LOGIN_HOME `source` (sessions, profile), so tests can share one login's result. */
 export async function copyHome(source: string): Promise<string> {
-  const home = await makeHome()
+  const home = await makeTempDir()
   await cp(source, home, {recursive: true})
   return home
 }
 
-export function removeHome(home: string): Promise<void> {
-  return rm(home, {recursive: true, force: true})
+export function removeDir(path: string): Promise<void> {
+  return rm(path, {recursive: true, force: true})
+}
+
+/**
+ * Resolves with the path once the file exists (watching its directory, no polling); rejects after timeoutMs. For
+ * what a browser command writes: pve-login never waits for its browser, so the CLI may exit first.
+ */
+export function fileAppears(path: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const watcher = watch(dirname(path))
+    const done = (error?: Error) => {
+      clearTimeout(timer)
+      watcher.close()
+      if (error) reject(error)
+      else resolve(path)
+    }
+    const timer = setTimeout(() => done(new Error(`${path} did not appear within ${timeoutMs} ms`)), timeoutMs)
+    watcher.on('change', () => existsSync(path) && done())
+    // It may have been written before the watch began.
+    if (existsSync(path)) done()
+  })
 }
 
 /** `login` flags for the sandbox: its working realm, the robot browser, the file store unless told otherwise. */
