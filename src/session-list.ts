@@ -2,12 +2,10 @@
  * Every stored session, whatever its server and realm: what `pve-login status` shows. Reads only: it never renews,
  * never logs in and never loads the HTTP stack, so asking "am I logged in?" costs a store read.
  */
-import {resolvePaths} from './paths.js'
-import {checkProfileName, DEFAULT_PROFILE, readProfile} from './profile-config.js'
 import type {SessionKey, SessionRecord} from './session-record.js'
 import type {SessionLogger} from './session.js'
-import {resolveSettings, type SettingsInput} from './settings.js'
-import {openStore, parseStoreChoice} from './store/open-store.js'
+import {resolveSettingsIfChosen, resolveStorage, type SettingsInput} from './settings.js'
+import {openStore} from './store/open-store.js'
 import type {StoreKind} from './store/ticket-store.js'
 
 export interface ListSessionsOptions extends SettingsInput {
@@ -34,11 +32,12 @@ export interface SessionListing {
  * server address or profile name still is.
  */
 export async function listSessions(options: ListSessionsOptions = {}): Promise<SessionListing> {
-  const env = options.env ?? process.env
-  const selected = await selectedSessionKey(options, env)
+  const settings = await resolveSettingsIfChosen(options)
+  const selected = typeof settings === 'string' ? undefined : {server: settings.server, realm: settings.realm}
+  const storage = typeof settings === 'string' ? resolveStorage(options) : settings
   const store = openStore({
-    choice: parseStoreChoice(options.store ?? env['PVE_LOGIN_STORE']),
-    stateDir: resolvePaths(env).stateDir,
+    choice: storage.store,
+    stateDir: storage.paths.stateDir,
     keychainTimeoutMs: options.keychainTimeoutMs,
     onFallback: (message) => options.logger?.warn(message),
   })
@@ -49,15 +48,4 @@ export async function listSessions(options: ListSessionsOptions = {}): Promise<S
 /** True when `record` belongs to the selected server and realm. */
 export function isSelectedSession(record: Pick<SessionRecord, 'server' | 'realm'>, selected: SessionKey | undefined): boolean {
   return selected !== undefined && record.server === selected.server && record.realm === selected.realm
-}
-
-async function selectedSessionKey(input: SettingsInput, env: NodeJS.ProcessEnv): Promise<SessionKey | undefined> {
-  const profileName = checkProfileName(input.profile ?? (env['PVE_LOGIN_PROFILE'] || DEFAULT_PROFILE))
-  const remembered = await readProfile(resolvePaths(env).configDir, profileName)
-  // resolveSettings' precedence (options > environment > profile), asked only whether both parts exist at all.
-  const server = input.server ?? (env['PVE_LOGIN_SERVER'] || remembered.server)
-  const realm = input.realm ?? (env['PVE_LOGIN_REALM'] || remembered.realm)
-  if (!server || !realm) return undefined
-  const settings = await resolveSettings({...input, env})
-  return {server: settings.server, realm: settings.realm}
 }

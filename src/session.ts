@@ -1,12 +1,11 @@
-import {AuthenticationFailedError, InvalidInputError, LoginRequiredError, PveApiError} from './errors.js'
+import {AuthenticationFailedError, InvalidInputError, LoginRequiredError} from './errors.js'
 import {acquireSessionLock} from './lock.js'
 import type {LoginProgress} from './login.js'
-import {resolvePaths} from './paths.js'
 import {rememberProfile} from './profile-config.js'
 import type {PveClient, PveParams, TicketResponse} from './pve-client.js'
 import type {SessionKey, SessionRecord} from './session-record.js'
-import {resolveSettings, type Settings, type SettingsInput} from './settings.js'
-import {openStore, parseStoreChoice} from './store/open-store.js'
+import {resolveSettings, resolveStorage, type Settings, type SettingsInput, type StorageSettings} from './settings.js'
+import {openStore} from './store/open-store.js'
 import {findSession, sessionAccount, type StoreKind, type TicketStore} from './store/ticket-store.js'
 import {hasClockSkew, parseTicket, ticketExpiresAt, usableSecondsLeft} from './ticket.js'
 
@@ -339,7 +338,7 @@ export async function loginSession(options: LoginSessionOptions = {}): Promise<S
 /** Removes local sessions. A PVE ticket cannot be revoked on the server; it stays valid until it expires. */
 export async function logout(options: LogoutOptions = {}): Promise<SessionRecord[]> {
   const selected = options.all ? undefined : await resolveSettings(options)
-  const store = openSettingsStore(selected ?? (await resolveStoreOnly(options)), options)
+  const store = openSettingsStore(selected ?? resolveStorage(options), options)
   const {records} = await store.list()
   const doomed = selected ? records.filter((r) => r.server === selected.server && r.realm === selected.realm) : records
   for (const record of doomed) await store.remove(sessionAccount(record))
@@ -379,7 +378,7 @@ async function tryRenew(client: PveClient, record: SessionRecord, now: () => Dat
     return await renewRecord(client, record, now)
   } catch (error) {
     // PVE refuses an expired or revoked-user ticket: a browser login is the only way on.
-    if (error instanceof AuthenticationFailedError || (error instanceof PveApiError && error.status === 401)) return undefined
+    if (error instanceof AuthenticationFailedError) return undefined
     const left = usableSecondsLeft(new Date(record.issuedAt), now())
     logger?.warn(`Renewing the ticket failed (${(error as Error).message}); using the cached ticket, valid for ${Math.floor(left / 60)} more minutes.`)
     return record
@@ -412,18 +411,13 @@ function warnAboutSkew(record: SessionRecord, now: () => Date, logger: SessionLo
   logger.warn(`The ticket was issued at ${record.issuedAt}, more than 5 minutes in the future: this computer's clock (or the server's) is wrong, so renewal timing will be off. Check NTP on both.`)
 }
 
-function openSettingsStore(settings: Pick<Settings, 'store' | 'paths'>, options: {keychainTimeoutMs?: number; logger?: SessionLogger}): TicketStore {
+function openSettingsStore(settings: StorageSettings, options: {keychainTimeoutMs?: number; logger?: SessionLogger}): TicketStore {
   return openStore({
     choice: settings.store,
     stateDir: settings.paths.stateDir,
     keychainTimeoutMs: options.keychainTimeoutMs,
     onFallback: (message) => options.logger?.warn(message),
   })
-}
-
-async function resolveStoreOnly(input: SettingsInput): Promise<Pick<Settings, 'store' | 'paths'>> {
-  const env = input.env ?? process.env
-  return {paths: resolvePaths(env), store: parseStoreChoice(input.store ?? env['PVE_LOGIN_STORE'])}
 }
 
 function systemClock(): Date {

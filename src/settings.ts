@@ -25,25 +25,44 @@ export interface Settings {
   paths: PveLoginPaths
 }
 
+/** Where sessions are kept: what listing or removing them needs, with no server or realm chosen. */
+export type StorageSettings = Pick<Settings, 'store' | 'paths'>
+
+export function resolveStorage(input: Pick<SettingsInput, 'store' | 'env'>): StorageSettings {
+  const env = input.env ?? process.env
+  return {paths: resolvePaths(env), store: parseStoreChoice(input.store ?? env['PVE_LOGIN_STORE'])}
+}
+
 /** Options > environment > remembered profile. A remembered TLS pin only applies to the server it was made for. */
 export async function resolveSettings(input: SettingsInput): Promise<Settings> {
-  const env = input.env ?? process.env
-  const paths = resolvePaths(env)
-  const profileName = checkProfileName(input.profile ?? (env['PVE_LOGIN_PROFILE'] || DEFAULT_PROFILE))
-  const remembered: Profile = await readProfile(paths.configDir, profileName)
-  const serverText = input.server ?? (env['PVE_LOGIN_SERVER'] || remembered.server)
-  if (!serverText) {
+  const settings = await resolveSettingsIfChosen(input)
+  if (settings === 'no server') {
     throw new InvalidInputError('No PVE server given, and none is remembered for this profile.', {
       hint: 'Pass --server pve.example.com (or set PVE_LOGIN_SERVER) once; pve-login remembers it after a successful login.',
     })
   }
-  const server = normalizeServer(serverText)
-  const realm = input.realm ?? (env['PVE_LOGIN_REALM'] || remembered.realm)
-  if (!realm) {
+  if (settings === 'no realm') {
     throw new InvalidInputError('No realm given, and none is remembered for this profile.', {
       hint: 'Pass --realm NAME (or set PVE_LOGIN_REALM): the name of the PVE OpenID realm, as shown in the web UI login dialog.',
     })
   }
+  return settings
+}
+
+/**
+ * resolveSettings for callers that are useful without a server or realm (`status`): says which one is missing
+ * instead of throwing. A bad server address or profile name is still an error.
+ */
+export async function resolveSettingsIfChosen(input: SettingsInput): Promise<Settings | 'no server' | 'no realm'> {
+  const env = input.env ?? process.env
+  const storage = resolveStorage(input)
+  const profileName = checkProfileName(input.profile ?? (env['PVE_LOGIN_PROFILE'] || DEFAULT_PROFILE))
+  const remembered: Profile = await readProfile(storage.paths.configDir, profileName)
+  const serverText = input.server ?? (env['PVE_LOGIN_SERVER'] || remembered.server)
+  if (!serverText) return 'no server'
+  const server = normalizeServer(serverText)
+  const realm = input.realm ?? (env['PVE_LOGIN_REALM'] || remembered.realm)
+  if (!realm) return 'no realm'
   const sameServer = remembered.server !== undefined && safeNormalize(remembered.server) === server
   const tls: TlsOptions = {
     fingerprint: input.tls?.fingerprint ?? (env['PVE_LOGIN_FINGERPRINT'] || (sameServer ? remembered.fingerprint : undefined)),
@@ -51,8 +70,7 @@ export async function resolveSettings(input: SettingsInput): Promise<Settings> {
     ca: input.tls?.ca,
     insecure: input.tls?.insecure ?? false,
   }
-  const store = parseStoreChoice(input.store ?? env['PVE_LOGIN_STORE'])
-  return {server, realm, profile: profileName, store, tls, paths}
+  return {server, realm, profile: profileName, tls, ...storage}
 }
 
 function safeNormalize(server: string): string | undefined {
