@@ -5,12 +5,12 @@
  */
 import {isatty} from 'node:tty'
 
-import {canOpenBrowser} from '../browser.js'
 import {InvalidInputError} from '../errors.js'
 import {formatDuration, parseDuration} from '../format/duration.js'
 import type {SessionOptions} from '../session.js'
 import {TICKET_LIFETIME_SECONDS, TICKET_SAFETY_MARGIN_SECONDS} from '../ticket.js'
 import {LoginProgressView} from './login-progress.js'
+import {PastePrompt} from './paste-prompt.js'
 
 /** The most --min-valid can ask for: what a brand-new ticket offers. More could never be satisfied. */
 export const MAX_MIN_VALID_SECONDS = TICKET_LIFETIME_SECONDS - TICKET_SAFETY_MARGIN_SECONDS
@@ -51,19 +51,18 @@ export function implicitLogin(flags: ImplicitLoginFlags, options: {allowPaste: b
   const progress = new LoginProgressView()
   // Pasting the redirected URL is the way in when no browser can be shown here (SSH). It reads stdin, so only a
   // command whose stdin is a terminal and not needed afterwards (not exec: its child inherits stdin) offers it.
-  const paste = options.allowPaste && interactive && isatty(0) && flags['browser-command'] === undefined && !canOpenBrowser(process.env)
+  const paste = new PastePrompt(options.allowPaste && interactive && isatty(0))
   return {
     options: {
       interactive,
       minValidSeconds: flags['min-valid'] === undefined ? undefined : parseMinValid(flags['min-valid']),
       browserCommand: flags['browser-command'],
-      onProgress: progress.handle,
-      pasteInput: paste ? process.stdin : undefined,
+      onProgress: paste.watch(progress.handle),
+      pasteInput: paste.input,
     },
     finish: () => {
       progress.stop()
-      // A paste prompt keeps stdin open, which would keep the process alive after the command is done.
-      if (paste) process.stdin.destroy()
+      paste.finish()
     },
   }
 }

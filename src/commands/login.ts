@@ -1,9 +1,8 @@
-import {PassThrough} from 'node:stream'
 import {Flags} from '@oclif/core'
 
 import {LoginProgressView} from '../cli/login-progress.js'
+import {PastePrompt} from '../cli/paste-prompt.js'
 import {info} from '../cli/terminal.js'
-import type {LoginProgress} from '../login.js'
 import {InvalidInputError} from '../errors.js'
 import {loginResultJson, loginSummary} from '../cli/login-summary.js'
 import {PveLoginCommand} from './base-command.js'
@@ -69,14 +68,8 @@ client (no client secret): see docs/login.md. Exit codes: 0 ok, 2 usage, 4 TLS, 
     const {flags} = await this.parse(Login)
     const {loginSession} = await import('../session.js')
     const progress = new LoginProgressView(process.stderr, {browserRequested: flags.browser})
-    // stdin is read only once the URL was shown for a browser elsewhere (--no-browser, no display, or a browser command
-    // that failed to start): then the prompt asks for a paste. Otherwise it stays untouched, so a calling script's
-    // input (`while read …; do pve-login; done < list`) is not eaten.
-    const pasted = new PassThrough()
-    const onProgress = (event: LoginProgress) => {
-      if (event.type === 'browser-unavailable') process.stdin.pipe(pasted)
-      progress.handle(event)
-    }
+    // An explicit login always offers the paste, even when stdin is a pipe (a script feeding the address).
+    const paste = new PastePrompt(true)
     try {
       const session = await loginSession({
         ...this.connectionOptions(flags),
@@ -86,8 +79,8 @@ client (no client secret): see docs/login.md. Exit codes: 0 ok, 2 usage, 4 TLS, 
         timeoutMs: flags.timeout * 1000,
         openBrowser: flags.browser ? undefined : false,
         browserCommand: flags['browser-command'],
-        pasteInput: pasted,
-        onProgress,
+        pasteInput: paste.input,
+        onProgress: paste.watch(progress.handle),
       })
       progress.stop()
       if (flags.json) process.stdout.write(JSON.stringify(loginResultJson(session, {includeTicket: flags['include-ticket']})) + '\n')
@@ -95,9 +88,7 @@ client (no client secret): see docs/login.md. Exit codes: 0 ok, 2 usage, 4 TLS, 
       await session.close()
     } finally {
       progress.stop()
-      // A paste prompt may still hold stdin open; the login is over either way.
-      process.stdin.unpipe(pasted)
-      process.stdin.destroy()
+      paste.finish()
     }
   }
 }
