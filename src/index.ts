@@ -6,28 +6,25 @@
  * and never the CLI framework (@oclif/core): those load on first use, so a script that only reads a cached ticket
  * starts fast (test/library-import.test.ts checks it).
  */
-export {
-  DEFAULT_MIN_VALID_SECONDS,
-  getSession,
-  loginSession as login,
-  logout,
-  RENEW_BEFORE_SECONDS,
-  Session,
-  type KeepAliveOptions,
-  type LoginSessionOptions,
-  type LogoutOptions,
-  type SessionLogger,
-  type SessionOptions,
-  type SessionRequestOptions,
-  type SessionSource,
-} from './session.js'
-export type {LoginProgress} from './login.js'
-export type {PveParams} from './pve-client.js'
-export type {SessionRecord} from './session-record.js'
-export type {SettingsInput} from './settings.js'
+export {getSession, loginSession as login} from './session/get-session.js'
+export {logout, type LogoutOptions} from './session/logout.js'
+export {DEFAULT_MIN_VALID_SECONDS, RENEW_BEFORE_SECONDS} from './session/renewal-policy.js'
+export {Session} from './session/session.js'
+export type {
+  KeepAliveOptions,
+  LoginSessionOptions,
+  SessionLogger,
+  SessionOptions,
+  SessionRequestOptions,
+  SessionSource,
+} from './session/session-options.js'
+export type {LoginProgress} from './login/login-flow.js'
+export type {PveParams} from './pve/pve-client.js'
+export type {SessionRecord} from './session/session-record.js'
+export type {SettingsInput} from './session/settings.js'
 export type {StoreChoice} from './store/open-store.js'
 export type {StoreKind} from './store/ticket-store.js'
-export type {TlsOptions} from './tls.js'
+export type {TlsOptions} from './pve/tls.js'
 export {
   AbortedError,
   AuthenticationFailedError,
@@ -51,7 +48,7 @@ export {
 // Lower-level pieces for callers that manage sessions themselves: one interactive login without cache or lock
 // (`login` above is the session-aware one most callers want), and the PVE HTTP client with its TLS trust. The
 // listener, callback waiting and browser launching stay internal: they are free to change.
-export {login as browserLogin, type LoginClient, type LoginOptions} from './login.js'
+export {login as browserLogin, type LoginClient, type LoginOptions} from './login/login-flow.js'
 export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   PveClient,
@@ -60,7 +57,7 @@ export {
   type PveRealm,
   type PveRequestOptions,
   type TicketResponse,
-} from './pve-client.js'
-export type {HostLookup} from './pve-dispatcher.js'
-export {normalizeServer, PVE_DEFAULT_PORT} from './server-url.js'
-export {normalizeFingerprint, type TlsTrust} from './tls.js'
+} from './pve/pve-client.js'
+export type {HostLookup} from './pve/pve-dispatcher.js'
+export {normalizeServer, PVE_DEFAULT_PORT} from './pve/server-url.js'
+export {normalizeFingerprint, type TlsTrust} from './pve/tls.js'

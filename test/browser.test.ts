@@ -2,7 +2,7 @@ import {spawn} from 'node:child_process'
 import {createServer, type AddressInfo, type Server} from 'node:net'
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 import {quote} from 'shell-quote'
-import {canOpenBrowser, openBrowser, parseBrowserCommand} from '../src/browser.js'
+import {canOpenBrowser, openBrowser, parseBrowserCommand} from '../src/login/browser.js'
 import {InvalidInputError} from '../src/errors.js'
 
 describe('canOpenBrowser', () => {
@@ -99,7 +99,7 @@ describe('openBrowser', () => {
 
   test('nothing the browser prints reaches stdout', async () => {
     const launched = nextLaunch()
-    const program = `const {openBrowser} = await import(${JSON.stringify(new URL('../src/browser.ts', import.meta.url).href)}); await openBrowser(process.argv[1], {browserCommand: process.argv[2], env: {}})`
+    const program = `const {openBrowser} = await import(${JSON.stringify(new URL('../src/login/browser.ts', import.meta.url).href)}); await openBrowser(process.argv[1], {browserCommand: process.argv[2], env: {}})`
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program, url, fakeBrowser()], {stdio: ['ignore', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''

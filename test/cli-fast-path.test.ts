@@ -6,7 +6,7 @@ import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 
-import {rememberProfile} from '../src/profile-config.js'
+import {rememberProfile} from '../src/session/profile-config.js'
 import {FileStore} from '../src/store/file-store.js'
 import {sessionsDirectory} from '../src/store/open-store.js'
 

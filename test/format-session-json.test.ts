@@ -7,7 +7,7 @@
 import {describe, expect, test} from '@jest/globals'
 import {readFileSync} from 'node:fs'
 import {SessionCorruptError} from '../src/errors.js'
-import type {SessionRecord} from '../src/session-record.js'
+import type {SessionRecord} from '../src/session/session-record.js'
 import {formatTimestamp, renderJson, sessionStatus, statusJson, ticketJson, type StatusSource} from '../src/format/session-json.js'
 
 type Schema = Record<string, unknown>

@@ -1,6 +1,6 @@
 /** renderStatusTable: the human `status` view. */
 import {describe, expect, test} from '@jest/globals'
-import type {SessionRecord} from '../src/session-record.js'
+import type {SessionRecord} from '../src/session/session-record.js'
 import {renderStatusTable} from '../src/format/table.js'
 
 const NOW = new Date('2026-11-23T17:00:00Z')

@@ -2,8 +2,8 @@ import {createServer, get} from 'node:http'
 import {PassThrough} from 'node:stream'
 import {describe, expect, jest, test} from '@jest/globals'
 import {AbortedError, AuthenticationFailedError, InvalidInputError, PveApiError, RealmError} from '../src/errors.js'
-import {login, readPveState, type LoginClient, type LoginOptions, type LoginProgress} from '../src/login.js'
-import type {CompleteLoginParams, PveRealm, TicketResponse} from '../src/pve-client.js'
+import {login, readPveState, type LoginClient, type LoginOptions, type LoginProgress} from '../src/login/login-flow.js'
+import type {CompleteLoginParams, PveRealm, TicketResponse} from '../src/pve/pve-client.js'
 import {failure} from './helpers/failure.js'
 
 const REALMS: PveRealm[] = [

@@ -1,8 +1,8 @@
 import {afterAll, afterEach, beforeAll, describe, expect, jest, test} from '@jest/globals'
-import {openBrowser} from '../src/browser.js'
+import {openBrowser} from '../src/login/browser.js'
 import {AuthenticationFailedError, IdpError, PveApiError, RealmError, TlsVerificationError} from '../src/errors.js'
-import {login, type LoginOptions, type LoginProgress} from '../src/login.js'
-import {PveClient} from '../src/pve-client.js'
+import {login, type LoginOptions, type LoginProgress} from '../src/login/login-flow.js'
+import {PveClient} from '../src/pve/pve-client.js'
 import {startSandboxProcess, type RequestLogEntry, type SandboxProcess} from './helpers/sandbox.js'
 import {failure} from './helpers/failure.js'
 

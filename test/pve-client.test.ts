@@ -15,7 +15,7 @@ import {
   TlsVerificationError,
   UnreachableError,
 } from '../src/errors.js'
-import {PveClient, type PveClientOptions} from '../src/pve-client.js'
+import {PveClient, type PveClientOptions} from '../src/pve/pve-client.js'
 import {failure} from './helpers/failure.js'
 
 type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void

@@ -1,6 +1,6 @@
 import {describe, expect, test} from '@jest/globals'
 import {InvalidInputError} from '../src/errors.js'
-import {normalizeServer} from '../src/server-url.js'
+import {normalizeServer} from '../src/pve/server-url.js'
 
 describe('normalizeServer', () => {
   test.each([

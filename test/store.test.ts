@@ -6,7 +6,7 @@ import {promisify} from 'node:util'
 
 import {afterEach, beforeEach, describe, expect, test} from '@jest/globals'
 
-import type {SessionRecord} from '../src/session-record.js'
+import type {SessionRecord} from '../src/session/session-record.js'
 import {FileStore} from '../src/store/file-store.js'
 import {KeychainStore} from '../src/store/keychain-store.js'
 import {openStore, sessionsDirectory} from '../src/store/open-store.js'

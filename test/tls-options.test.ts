@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, test} from '@jest/globals'
 import {InvalidInputError} from '../src/errors.js'
-import {normalizeFingerprint, resolveTlsTrust} from '../src/tls.js'
+import {normalizeFingerprint, resolveTlsTrust} from '../src/pve/tls.js'
 
 const HEX = 'ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12'
 const CANONICAL = HEX.toUpperCase().match(/../g)!.join(':')

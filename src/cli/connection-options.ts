@@ -1,4 +1,4 @@
-import type {SessionOptions} from '../session.js'
+import type {SessionOptions} from '../session/session-options.js'
 import {INSECURE_WARNING, warn} from './terminal.js'
 
 /** The connection flags every server-facing command shares, as parsed (by oclif or the fast path). */

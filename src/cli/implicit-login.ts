@@ -7,8 +7,8 @@ import {isatty} from 'node:tty'
 
 import {InvalidInputError} from '../errors.js'
 import {formatDuration, parseDuration} from '../format/duration.js'
-import type {SessionOptions} from '../session.js'
-import {TICKET_LIFETIME_SECONDS, TICKET_SAFETY_MARGIN_SECONDS} from '../ticket.js'
+import type {SessionOptions} from '../session/session-options.js'
+import {TICKET_LIFETIME_SECONDS, TICKET_SAFETY_MARGIN_SECONDS} from '../pve/ticket.js'
 import {LoginProgressView} from './login-progress.js'
 import {PastePrompt} from './paste-prompt.js'
 

@@ -1,4 +1,4 @@
-import type {LoginProgress} from '../login.js'
+import type {LoginProgress} from '../login/login-flow.js'
 import {formatDuration} from '../format/duration.js'
 
 type Spinner = {text: string; start(): Spinner; stop(): Spinner; clear(): Spinner}

@@ -1,5 +1,5 @@
 import {formatDuration} from '../format/duration.js'
-import type {Session} from '../session.js'
+import type {Session} from '../session/session.js'
 
 /** One or two lines for a person after a login: who, where, until when, kept where. */
 export function loginSummary(session: Session, now: Date = new Date()): string {

@@ -1,6 +1,6 @@
 import {PassThrough} from 'node:stream'
 
-import type {LoginProgress} from '../login.js'
+import type {LoginProgress} from '../login/login-flow.js'
 
 /**
  * Lets a person paste the address a browser on another machine ended on. stdin is read only once the login showed

@@ -1,4 +1,4 @@
-import type {ObtainedSession} from '../session.js'
+import type {ObtainedSession} from '../session/get-session.js'
 import {connectionOptions, type ConnectionFlagValues} from './connection-options.js'
 import {implicitLogin, type ImplicitLoginFlags} from './implicit-login.js'
 import {info} from './terminal.js'
@@ -11,7 +11,7 @@ export type ScriptSessionFlags = ConnectionFlagValues & ImplicitLoginFlags
  */
 export async function obtainScriptSession(flags: ScriptSessionFlags, signal: AbortSignal, options: {allowPaste?: boolean} = {}): Promise<ObtainedSession> {
   const login = implicitLogin(flags, {allowPaste: options.allowPaste ?? true})
-  const {obtainSession} = await import('../session.js')
+  const {obtainSession} = await import('../session/get-session.js')
   try {
     const obtained = await obtainSession({...connectionOptions(flags, signal), ...login.options})
     if (obtained.source === 'login') info(`Logged in to ${obtained.record.server} as ${obtained.record.username}.`)

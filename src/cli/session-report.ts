@@ -2,9 +2,9 @@
 import {formatDuration} from '../format/duration.js'
 import {formatTimestamp, type SessionStatus} from '../format/session-json.js'
 import {detectShell, unsetVariables} from '../format/shell.js'
-import type {SessionKey, SessionRecord} from '../session-record.js'
-import {isSelectedSession} from '../session-list.js'
-import {ticketExpiresAt} from '../ticket.js'
+import type {SessionKey, SessionRecord} from '../session/session-record.js'
+import {isSelectedSession} from '../session/session-list.js'
+import {ticketExpiresAt} from '../pve/ticket.js'
 import {EXIT} from './exit-codes.js'
 
 /**

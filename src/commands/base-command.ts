@@ -2,7 +2,7 @@ import {Command} from '@oclif/core'
 
 import {runCommand} from '../cli/command-run.js'
 import {connectionOptions, type ConnectionFlagValues} from '../cli/connection-options.js'
-import type {SessionOptions} from '../session.js'
+import type {SessionOptions} from '../session/session-options.js'
 
 /**
  * The shared shape of pve-login's commands: run `execute()`, map any failure to an exit code and words on stderr

@@ -66,7 +66,7 @@ client (no client secret): see docs/login.md. Exit codes: 0 ok, 2 usage, 4 TLS, 
 
   protected async execute(): Promise<void> {
     const {flags} = await this.parse(Login)
-    const {loginSession} = await import('../session.js')
+    const {loginSession} = await import('../session/get-session.js')
     const progress = new LoginProgressView(process.stderr, {browserRequested: flags.browser})
     // An explicit login always offers the paste, even when stdin is a pipe (a script feeding the address).
     const paste = new PastePrompt(true)

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {leftoverVariablesHint, logoutReport} from '../cli/session-report.js'
 import {info, warn} from '../cli/terminal.js'
-import type {SessionKey} from '../session-record.js'
+import type {SessionKey} from '../session/session-record.js'
 import {PveLoginCommand} from './base-command.js'
 import {connectionFlags} from './flags.js'
 
@@ -30,12 +30,12 @@ export default class Logout extends PveLoginCommand {
 
   protected async execute(): Promise<void> {
     const {flags} = await this.parse(Logout)
-    const {logout} = await import('../session.js')
+    const {logout} = await import('../session/logout.js')
     const input = {server: flags.server, realm: flags.realm, profile: flags.profile, store: flags.store}
     const removed = await logout({...input, all: flags.all, logger: {warn}})
     let selected: SessionKey | undefined
     if (removed.length === 0 && !flags.all) {
-      const {resolveSettings} = await import('../settings.js')
+      const {resolveSettings} = await import('../session/settings.js')
       selected = await resolveSettings(input)
     }
     info(logoutReport(removed, {all: flags.all, selected}).trimEnd())

@@ -1,7 +1,8 @@
 import {implicitLogin, type ImplicitLoginFlags} from '../cli/implicit-login.js'
 import {obtainScriptSession} from '../cli/script-session.js'
 import {info} from '../cli/terminal.js'
-import type {ObtainedSession, Session} from '../session.js'
+import type {ObtainedSession} from '../session/get-session.js'
+import type {Session} from '../session/session.js'
 import {PveLoginCommand} from './base-command.js'
 
 type SessionCommandFlags = Parameters<PveLoginCommand['connectionOptions']>[0] & ImplicitLoginFlags
@@ -20,7 +21,7 @@ export abstract class SessionCommand extends PveLoginCommand {
   /** A Session that makes requests; the caller closes it. */
   protected async openSession(flags: SessionCommandFlags, overrides: {minValidSeconds?: number} = {}): Promise<Session> {
     const login = implicitLogin(flags)
-    const {getSession} = await import('../session.js')
+    const {getSession} = await import('../session/get-session.js')
     try {
       const session = await getSession({...this.connectionOptions(flags), ...login.options, ...overrides})
       if (session.source === 'login') info(`Logged in to ${session.server} as ${session.username}.`)

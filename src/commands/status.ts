@@ -30,8 +30,8 @@ export default class Status extends PveLoginCommand {
 
   protected async execute(): Promise<number> {
     const {flags} = await this.parse(Status)
-    const {listSessions} = await import('../session-list.js')
-    const {DEFAULT_MIN_VALID_SECONDS} = await import('../session.js')
+    const {listSessions} = await import('../session/session-list.js')
+    const {DEFAULT_MIN_VALID_SECONDS} = await import('../session/renewal-policy.js')
     const listing = await listSessions({server: flags.server, realm: flags.realm, profile: flags.profile, store: flags.store, logger: {warn}})
     for (const account of listing.corrupt) {
       warn(`The stored entry "${account}" in ${listing.location} is not a readable session; the next login for it replaces it.`)

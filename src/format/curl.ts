@@ -4,8 +4,8 @@
  * keep the ticket off the command line, where `ps` would show it.
  */
 import {InvalidInputError, SessionCorruptError} from '../errors.js'
-import type {SessionRecord} from '../session-record.js'
-import {ticketExpiresAt} from '../ticket.js'
+import type {SessionRecord} from '../session/session-record.js'
+import {ticketExpiresAt} from '../pve/ticket.js'
 
 type CurlSession = Pick<SessionRecord, 'server' | 'ticket' | 'csrfToken' | 'issuedAt'>
 

@@ -4,8 +4,8 @@
  * each comes from. Pure: a session in, `[name, value]` pairs out.
  */
 import {SessionCorruptError, InvalidInputError} from '../errors.js'
-import type {SessionRecord} from '../session-record.js'
-import {ticketExpiresAt} from '../ticket.js'
+import type {SessionRecord} from '../session/session-record.js'
+import {ticketExpiresAt} from '../pve/ticket.js'
 import type {EnvironmentVariable} from './shell.js'
 import {formatTimestamp} from './session-json.js'
 

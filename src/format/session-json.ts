@@ -4,9 +4,9 @@
  * describe them and test/format-session-json.test.ts keeps both in step. Add optional fields; never rename or
  * remove one.
  */
-import type {SessionRecord} from '../session-record.js'
+import type {SessionRecord} from '../session/session-record.js'
 import type {StoreKind} from '../store/ticket-store.js'
-import {hasClockSkew, ticketExpiresAt, usableSecondsLeft} from '../ticket.js'
+import {hasClockSkew, ticketExpiresAt, usableSecondsLeft} from '../pve/ticket.js'
 import {SessionCorruptError} from '../errors.js'
 
 /** `pve-login ticket --json`. */

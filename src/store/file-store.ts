@@ -1,8 +1,8 @@
 import {readdir, readFile, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import type {SessionRecord} from '../session-record.js'
-import {writePrivateFileAtomic} from '../private-file.js'
+import type {SessionRecord} from '../session/session-record.js'
+import {writePrivateFileAtomic} from './private-file.js'
 import {parseSessionRecord, sessionAccount, type StoreListing, type TicketStore} from './ticket-store.js'
 
 const SUFFIX = '.json'

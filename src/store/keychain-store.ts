@@ -1,5 +1,5 @@
 import {StoreUnavailableError} from '../errors.js'
-import type {SessionRecord} from '../session-record.js'
+import type {SessionRecord} from '../session/session-record.js'
 import {KEYCHAIN_SERVICE, parseSessionRecord, sessionAccount, type StoreListing, type TicketStore} from './ticket-store.js'
 
 export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 3000

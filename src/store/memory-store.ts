@@ -1,4 +1,4 @@
-import type {SessionRecord} from '../session-record.js'
+import type {SessionRecord} from '../session/session-record.js'
 import {sessionAccount, type StoreListing, type TicketStore} from './ticket-store.js'
 
 /** `--store none`: nothing outlives the process. The session is printed or handed to a child, then forgotten. */

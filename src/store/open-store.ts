@@ -1,7 +1,7 @@
 import {join} from 'node:path'
 
 import {InvalidInputError, StoreUnavailableError} from '../errors.js'
-import type {SessionRecord} from '../session-record.js'
+import type {SessionRecord} from '../session/session-record.js'
 import {FileStore} from './file-store.js'
 import {DEFAULT_KEYCHAIN_TIMEOUT_MS, KeychainStore} from './keychain-store.js'
 import {MemoryStore} from './memory-store.js'

@@ -1,4 +1,4 @@
-import type {SessionKey, SessionRecord} from '../session-record.js'
+import type {SessionKey, SessionRecord} from '../session/session-record.js'
 
 export type StoreKind = 'keychain' | 'file' | 'none'
 

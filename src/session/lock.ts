@@ -2,8 +2,8 @@ import {createHash} from 'node:crypto'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
-import {AbortedError, TimeoutError} from './errors.js'
-import {ensurePrivateDirectory} from './private-file.js'
+import {AbortedError, TimeoutError} from '../errors.js'
+import {ensurePrivateDirectory} from '../store/private-file.js'
 import type {SessionKey} from './session-record.js'
 
 /** A lock whose holder stopped refreshing it for this long is taken over: the holder crashed or was killed. */

@@ -1,5 +1,5 @@
 import {isIPv6} from 'node:net'
-import {InvalidInputError} from './errors.js'
+import {InvalidInputError} from '../errors.js'
 
 /** pveproxy's port. Only a bare host (or host:port) gets it: a full URL means the user spelled out what they want. */
 export const PVE_DEFAULT_PORT = 8006

@@ -8,7 +8,7 @@ import {
   PveLoginError,
   TimeoutError,
   UnreachableError,
-} from './errors.js'
+} from '../errors.js'
 import {createPveDispatcher, loadUndici, type HostLookup} from './pve-dispatcher.js'
 import {normalizeServer} from './server-url.js'
 import {isCertificateErrorCode, probeFingerprint, resolveTlsTrust, untrustedCertificateError, type TlsOptions, type TlsTrust} from './tls.js'

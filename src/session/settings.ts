@@ -1,9 +1,9 @@
-import {InvalidInputError} from './errors.js'
+import {InvalidInputError} from '../errors.js'
 import {resolvePaths, type PveLoginPaths} from './paths.js'
 import {checkProfileName, DEFAULT_PROFILE, readProfile, type Profile} from './profile-config.js'
-import {normalizeServer} from './server-url.js'
-import {parseStoreChoice, type StoreChoice} from './store/open-store.js'
-import type {TlsOptions} from './tls.js'
+import {normalizeServer} from '../pve/server-url.js'
+import {parseStoreChoice, type StoreChoice} from '../store/open-store.js'
+import type {TlsOptions} from '../pve/tls.js'
 
 /** Where to log in: what flags, environment and the remembered profile say, merged in that order. */
 export interface SettingsInput {

@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
 import {connect as tlsConnect, type ConnectionOptions, type TLSSocket} from 'node:tls'
-import {InvalidInputError, TlsVerificationError} from './errors.js'
+import {InvalidInputError, TlsVerificationError} from '../errors.js'
 
 /**
  * How to trust the PVE server's certificate. PVE installs with a self-signed certificate, so the default (system trust

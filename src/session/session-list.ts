@@ -3,10 +3,10 @@
  * never logs in and never loads the HTTP stack, so asking "am I logged in?" costs a store read.
  */
 import type {SessionKey, SessionRecord} from './session-record.js'
-import type {SessionLogger} from './session.js'
+import type {SessionLogger} from './session-options.js'
 import {resolveSettingsIfChosen, resolveStorage, type SettingsInput} from './settings.js'
-import {openStore} from './store/open-store.js'
-import type {StoreKind} from './store/ticket-store.js'
+import {openStore} from '../store/open-store.js'
+import type {StoreKind} from '../store/ticket-store.js'
 
 export interface ListSessionsOptions extends SettingsInput {
   keychainTimeoutMs?: number

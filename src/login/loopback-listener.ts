@@ -1,6 +1,6 @@
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {Socket} from 'node:net'
-import {InvalidInputError, PortInUseError} from './errors.js'
+import {InvalidInputError, PortInUseError} from '../errors.js'
 import {loginFailedPage, rejectedPage, idpErrorPage, type CallbackPage} from './callback-page.js'
 import {CALLBACK_PATH, judgeCallback, judgePastedUrl, type CallbackVerdict} from './callback-params.js'
 

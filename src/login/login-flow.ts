@@ -1,13 +1,13 @@
-import {AbortedError, AuthenticationFailedError, InvalidInputError, PveApiError, RealmError} from './errors.js'
+import {AbortedError, AuthenticationFailedError, InvalidInputError, PveApiError, RealmError} from '../errors.js'
 import {loginFailedPage, signedInPage} from './callback-page.js'
 import {waitForCallback, DEFAULT_CALLBACK_TIMEOUT_MS} from './callback-wait.js'
 import {canOpenBrowser, openBrowser as openWithSystemBrowser} from './browser.js'
 import {LoopbackListener} from './loopback-listener.js'
-import {PveClient, type PveRealm, type TicketResponse} from './pve-client.js'
-import {normalizeServer} from './server-url.js'
-import type {SessionRecord} from './session-record.js'
-import {parseTicket} from './ticket.js'
-import type {TlsOptions} from './tls.js'
+import {PveClient, type PveRealm, type TicketResponse} from '../pve/pve-client.js'
+import {normalizeServer} from '../pve/server-url.js'
+import type {SessionRecord} from '../session/session-record.js'
+import {parseTicket} from '../pve/ticket.js'
+import type {TlsOptions} from '../pve/tls.js'
 
 /** What the login tells its caller while it runs. The library prints nothing itself. */
 export type LoginProgress =

@@ -1,5 +1,5 @@
 import {createInterface} from 'node:readline'
-import {AbortedError, IdpError, TimeoutError} from './errors.js'
+import {AbortedError, IdpError, TimeoutError} from '../errors.js'
 import type {AcceptedCallback, LoopbackListener} from './loopback-listener.js'
 
 export const DEFAULT_CALLBACK_TIMEOUT_MS = 300_000

@@ -2,7 +2,7 @@ import {spawn} from 'node:child_process'
 import {fstatSync} from 'node:fs'
 import {delimiter} from 'node:path'
 import {parse} from 'shell-quote'
-import {InvalidInputError} from './errors.js'
+import {InvalidInputError} from '../errors.js'
 
 export interface OpenBrowserOptions {
   /** A command line such as `firefox --new-window` or `open -a 'Google Chrome'`; the URL becomes its last argument. */

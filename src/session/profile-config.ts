@@ -1,8 +1,8 @@
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {InvalidInputError} from './errors.js'
-import {writePrivateFileAtomic} from './private-file.js'
+import {InvalidInputError} from '../errors.js'
+import {writePrivateFileAtomic} from '../store/private-file.js'
 
 /** What pve-login remembers per profile, so that the next `pve-login` needs no flags. */
 export interface Profile {

@@ -1,0 +1,25 @@
+import type {PveClient} from '../pve/pve-client.js'
+import {openStore} from '../store/open-store.js'
+import type {TicketStore} from '../store/ticket-store.js'
+import type {SessionLogger, SessionOptions} from './session-options.js'
+import type {Settings, StorageSettings} from './settings.js'
+
+/** The store a session's settings name, with fallbacks reported through the logger. */
+export function openSettingsStore(settings: StorageSettings, options: {keychainTimeoutMs?: number; logger?: SessionLogger}): TicketStore {
+  return openStore({
+    choice: settings.store,
+    stateDir: settings.paths.stateDir,
+    keychainTimeoutMs: options.keychainTimeoutMs,
+    onFallback: (message) => options.logger?.warn(message),
+  })
+}
+
+export function systemClock(): Date {
+  return new Date()
+}
+
+/** The same server, trust and proxy environment as the login's client, so a Session reaches PVE the way the login did. */
+export async function createClient(settings: Settings, options: Pick<SessionOptions, 'env' | 'requestTimeoutMs'>): Promise<PveClient> {
+  const {PveClient} = await import('../pve/pve-client.js')
+  return new PveClient({server: settings.server, tls: settings.tls, env: options.env, timeoutMs: options.requestTimeoutMs})
+}
