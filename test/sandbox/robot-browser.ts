@@ -8,6 +8,8 @@
  * redirect was delivered; otherwise a message on stderr and exit 1. Never prints on stdout: the CLI under test
  * may own it. Passwords come from the environment only, never from the command line.
  */
+import {appendFileSync} from 'node:fs'
+
 import {DEFAULT_ROBOT_ACCOUNT, findIdpAccount} from './idp-accounts.js'
 import {signInAtIdp, type SignInAction} from './idp-sign-in.js'
 
@@ -46,6 +48,8 @@ async function main(): Promise<void> {
     fail((error as Error).message)
   }
   try {
+    // For `npm run bench`: when the callback left the browser, to time pve-login's work after it.
+    if (process.env.ROBOT_TIMING_FILE) appendFileSync(process.env.ROBOT_TIMING_FILE, `callback ${Date.now()}\n`)
     await openRedirect(redirect)
   } catch (error) {
     // Only the origin: the query holds the authorization code.
