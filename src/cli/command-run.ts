@@ -1,11 +1,14 @@
+import {printResult, type CommandResult} from './command-result.js'
 import {reportError} from './error-report.js'
 import {EXIT} from './exit-codes.js'
+import type {CliIO} from './io.js'
 
 /**
  * How every command runs, with oclif or on the fast path: the work gets an AbortSignal that Ctrl-C (or SIGTERM)
- * fires, and any failure becomes an exit code plus words on stderr, or a JSON error on stdout with --json.
+ * fires, its result is printed as text or JSON, and any failure becomes an exit code plus words on stderr, or a
+ * JSON error on stdout with --json. Returns the exit code, which it has also handed to the IO.
  */
-export async function runCommand(work: (signal: AbortSignal) => Promise<number | void>, options: {json: boolean}): Promise<void> {
+export async function runCommand(io: CliIO, work: (signal: AbortSignal) => Promise<CommandResult>, options: {json: boolean}): Promise<number> {
   const abort = new AbortController()
   // 128 + the signal's number, as shells report a process a signal ended: 130 for Ctrl-C, 143 for SIGTERM.
   let signalExitCode: number = EXIT.interrupted
@@ -19,14 +22,14 @@ export async function runCommand(work: (signal: AbortSignal) => Promise<number |
   // and `once` removes ours before signal-exit looks, so the process died of SIGINT with the listener still bound.
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  let code: number
   try {
-    const code = await work(abort.signal)
-    if (typeof code === 'number' && code !== 0) process.exitCode = code
+    code = printResult(io, await work(abort.signal), options)
   } catch (error) {
-    const report = reportError(error)
-    if (options.json) process.stdout.write(JSON.stringify(report.json) + '\n')
-    else process.stderr.write(report.text)
-    process.exitCode = report.exitCode === EXIT.interrupted ? signalExitCode : report.exitCode
+    const report = reportError(error, io.env)
+    if (options.json) io.stdout.write(JSON.stringify(report.json) + '\n')
+    else io.stderr.write(report.text)
+    code = report.exitCode === EXIT.interrupted ? signalExitCode : report.exitCode
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
@@ -34,4 +37,6 @@ export async function runCommand(work: (signal: AbortSignal) => Promise<number |
     // reach until its connect timeout (10 s), and it would keep the process alive; the message is out, so go.
     if (abort.signal.aborted) setTimeout(() => process.exit(), 100).unref()
   }
+  io.setExitCode(code)
+  return code
 }

@@ -1,6 +1,6 @@
 /**
  * `pve-login env` and `pve-login ticket` without oclif. Scripts call them on every run, and loading the CLI
- * framework costs more than the work itself when the ticket is cached (shared/reference/toolchain.md: an oclif
+ * framework costs more than the work itself when the ticket is cached (measured on a 2-core Linux machine: an oclif
  * command starts at ~2.5× `node -e 0`, a framework-free path at ~1.1×). The flags come from oclif.manifest.json,
  * which the build writes from the command classes, so both paths accept exactly the same flags. Anything this
  * parser is not sure about (unknown flags, help, bad values, conflicts) is left to oclif, which explains it.
@@ -8,8 +8,10 @@
 import {readFileSync} from 'node:fs'
 import {parseArgs, type ParseArgsConfig} from 'node:util'
 
+import type {CommandResult} from './command-result.js'
 import {runCommand} from './command-run.js'
-import {writeEnv, writeTicket, type EnvFlags, type TicketFlags} from './script-output.js'
+import {processIO, wantsJson, type CliIO} from './io.js'
+import {envResult, ticketResult, type EnvFlags, type TicketFlags} from './script-output.js'
 
 interface ManifestFlag {
   name: string
@@ -24,21 +26,30 @@ interface ManifestFlag {
   exclusive?: string[]
 }
 
-const FAST_COMMANDS = {
-  env: (flags: Record<string, unknown>, signal: AbortSignal) => writeEnv(flags as EnvFlags, signal),
-  ticket: (flags: Record<string, unknown>, signal: AbortSignal) => writeTicket(flags as TicketFlags, signal),
-} as const
+type FastCommand = (flags: Record<string, unknown>, signal: AbortSignal, io: CliIO) => Promise<CommandResult>
+
+const FAST_COMMANDS: Record<'env' | 'ticket', FastCommand> = {
+  env: (flags, signal, io) => envResult(flags as EnvFlags, signal, io),
+  ticket: (flags, signal, io) => ticketResult(flags as TicketFlags, signal, io),
+}
 
 /** Runs the command when the fast path can; false means "let oclif do it" (nothing was written). */
-export async function runFastPath(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+export async function runFastPath(argv: string[], io: CliIO = processIO()): Promise<boolean> {
   const [id, ...args] = argv
   if (id !== 'env' && id !== 'ticket') return false
-  const manifestFlags = readManifestFlags(id)
-  if (!manifestFlags) return false
-  const flags = parseFlags(manifestFlags, args, env)
+  const flags = parseFastPathFlags(id, args, io.env)
   if (!flags) return false
-  await runCommand((signal) => FAST_COMMANDS[id](flags, signal), {json: flags['json'] === true})
+  await runCommand(io, (signal) => FAST_COMMANDS[id](flags, signal, io), {json: wantsJson(args)})
   return true
+}
+
+/**
+ * The flags of `env` or `ticket` as oclif would parse them, or undefined when the fast path leaves the argv to oclif.
+ * Exported for the table test that holds the two parsers to the same answers.
+ */
+export function parseFastPathFlags(id: string, args: string[], env: NodeJS.ProcessEnv): Record<string, unknown> | undefined {
+  const manifestFlags = readManifestFlags(id)
+  return manifestFlags && parseFlags(manifestFlags, args, env)
 }
 
 function readManifestFlags(id: string): ManifestFlag[] | undefined {
@@ -70,7 +81,8 @@ function parseFlags(manifestFlags: ManifestFlag[], args: string[], env: NodeJS.P
   for (const flag of manifestFlags) {
     let value: unknown = values[flag.name]
     if (flag.allowNo && values[`no-${flag.name}`] === true) value = false
-    if (value === undefined && flag.env && env[flag.env]) value = flag.type === 'boolean' ? undefined : env[flag.env]
+    // As oclif does: an env-backed boolean is true for 1/true/y/yes (any case), false for anything else that is set.
+    if (value === undefined && flag.env && env[flag.env]) value = flag.type === 'boolean' ? ['1', 'true', 'y', 'yes'].includes(env[flag.env]!.toLowerCase()) : env[flag.env]
     if (value === undefined) value = flag.default
     if (value === undefined) continue
     if (flag.multiple && Array.isArray(value)) {

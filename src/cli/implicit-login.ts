@@ -3,12 +3,11 @@
  * ticket, renew it silently, and open a browser only when a person is there (or --login says so). This module turns
  * their flags into the library's options; it is oclif-free so it can be tested and reused.
  */
-import {isatty} from 'node:tty'
-
 import {InvalidInputError} from '../errors.js'
 import {formatDuration, parseDuration} from '../format/duration.js'
 import type {SessionOptions} from '../session/session-options.js'
 import {TICKET_LIFETIME_SECONDS, TICKET_SAFETY_MARGIN_SECONDS} from '../pve/ticket.js'
+import type {CliIO} from './io.js'
 import {LoginProgressView} from './login-progress.js'
 import {PastePrompt} from './paste-prompt.js'
 
@@ -44,14 +43,13 @@ export function parseMinValid(text: string): number {
  * --login allows a browser login anywhere, --no-login nowhere; otherwise only when stdin and stderr are terminals,
  * so a cron job or CI step fails at once (exit 3) instead of opening a browser nobody sees.
  */
-export function implicitLogin(flags: ImplicitLoginFlags, options: {allowPaste: boolean} = {allowPaste: true}): ImplicitLogin {
-  // isatty, not process.stdin.isTTY: creating process.stdin would take over the terminal that exec's child inherits.
-  const terminal = isatty(0) && isatty(2)
+export function implicitLogin(flags: ImplicitLoginFlags, io: CliIO, options: {allowPaste: boolean} = {allowPaste: true}): ImplicitLogin {
+  const terminal = io.terminal.stdin && io.terminal.stderr
   const interactive = flags.login ? true : flags['no-login'] ? false : terminal
-  const progress = new LoginProgressView()
+  const progress = new LoginProgressView(io)
   // Pasting the redirected URL is the way in when no browser can be shown here (SSH). It reads stdin, so only a
   // command whose stdin is a terminal and not needed afterwards (not exec: its child inherits stdin) offers it.
-  const paste = new PastePrompt(options.allowPaste && interactive && isatty(0))
+  const paste = new PastePrompt(options.allowPaste && interactive && io.terminal.stdin, io)
   return {
     options: {
       interactive,

@@ -1,5 +1,6 @@
 import type {LoginProgress} from '../login/login-flow.js'
 import {formatDuration} from '../format/duration.js'
+import type {CliIO} from './io.js'
 
 type Spinner = {text: string; start(): Spinner; stop(): Spinner; clear(): Spinner}
 
@@ -20,7 +21,7 @@ export class LoginProgressView {
   private awaitingPaste = false
 
   constructor(
-    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly io: CliIO,
     private readonly options: LoginProgressViewOptions = {},
   ) {}
 
@@ -61,9 +62,9 @@ export class LoginProgressView {
   }
 
   private async wait(deadline: Date): Promise<void> {
-    const text = () => `Waiting for the browser sign-in (${formatDuration(Math.max(0, Math.ceil((deadline.getTime() - Date.now()) / 1000)))} left; Ctrl-C cancels)`
+    const text = () => `Waiting for the browser sign-in (${formatDuration(Math.max(0, Math.ceil((deadline.getTime() - this.io.now().getTime()) / 1000)))} left; Ctrl-C cancels)`
     // A spinner would redraw over the address the person is pasting on the same terminal.
-    if (!this.stream.isTTY || this.awaitingPaste) {
+    if (!this.io.terminal.stderr || this.awaitingPaste) {
       this.line(`${text()}…`)
       return
     }
@@ -71,7 +72,7 @@ export class LoginProgressView {
     const {default: yoctoSpinner} = await import('yocto-spinner')
     // The login may have finished while the spinner module loaded.
     if (!this.waiting) return
-    this.spinner = yoctoSpinner({text: text(), stream: this.stream, handleSignals: false}).start() as unknown as Spinner
+    this.spinner = yoctoSpinner({text: text(), stream: this.io.stderr as NodeJS.WriteStream, handleSignals: false}).start() as unknown as Spinner
     this.ticker = setInterval(() => {
       if (this.spinner) this.spinner.text = text()
     }, 1000)
@@ -87,6 +88,6 @@ export class LoginProgressView {
   }
 
   private line(text: string): void {
-    this.stream.write(`${text}\n`)
+    this.io.stderr.write(`${text}\n`)
   }
 }

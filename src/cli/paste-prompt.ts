@@ -1,6 +1,7 @@
 import {PassThrough} from 'node:stream'
 
 import type {LoginProgress} from '../login/login-flow.js'
+import type {CliIO, InputStream} from './io.js'
 
 /**
  * Lets a person paste the address a browser on another machine ended on. stdin is read only once the login showed
@@ -10,9 +11,12 @@ import type {LoginProgress} from '../login/login-flow.js'
 export class PastePrompt {
   /** What the login reads pasted lines from (undefined when pasting is not offered). */
   readonly input: PassThrough | undefined
-  private reading = false
+  private reading: InputStream | undefined
 
-  constructor(enabled: boolean) {
+  constructor(
+    enabled: boolean,
+    private readonly io: CliIO,
+  ) {
     this.input = enabled ? new PassThrough() : undefined
   }
 
@@ -20,8 +24,8 @@ export class PastePrompt {
   watch(handle: (event: LoginProgress) => void): (event: LoginProgress) => void {
     return (event) => {
       if (event.type === 'browser-unavailable' && this.input && !this.reading) {
-        this.reading = true
-        process.stdin.pipe(this.input)
+        this.reading = this.io.stdin()
+        this.reading.pipe(this.input)
       }
       handle(event)
     }
@@ -30,7 +34,7 @@ export class PastePrompt {
   /** Lets go of stdin, which would otherwise keep the process alive after the login. */
   finish(): void {
     if (!this.reading || !this.input) return
-    process.stdin.unpipe(this.input)
-    process.stdin.destroy()
+    this.reading.unpipe(this.input)
+    this.reading.destroy()
   }
 }

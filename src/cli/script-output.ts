@@ -1,8 +1,9 @@
 import {competingCredentialWarnings, parseConsumer, sessionVariables} from '../format/environment.js'
-import {renderJson, ticketJson} from '../format/session-json.js'
+import {ticketJson} from '../format/session-json.js'
 import {detectShell, renderVariables, type ShellFormat} from '../format/shell.js'
+import type {CommandResult} from './command-result.js'
+import type {CliIO} from './io.js'
 import {obtainScriptSession, type ScriptSessionFlags} from './script-session.js'
-import {info, warn} from './terminal.js'
 
 export interface EnvFlags extends ScriptSessionFlags {
   shell?: ShellFormat
@@ -10,16 +11,15 @@ export interface EnvFlags extends ScriptSessionFlags {
 }
 
 /** `pve-login env`: only the assignments reach stdout, so `eval "$(pve-login env)"` never evaluates a message. */
-export async function writeEnv(flags: EnvFlags, signal: AbortSignal): Promise<void> {
-  const shell = flags.shell ?? detectShell(process.env, process.platform)
+export async function envResult(flags: EnvFlags, signal: AbortSignal, io: CliIO): Promise<CommandResult> {
+  const shell = flags.shell ?? detectShell(io.env, io.platform)
   const consumer = flags.for?.map(parseConsumer)
-  for (const message of competingCredentialWarnings(process.env, {consumer})) warn(message)
-  const {record} = await obtainScriptSession(flags, signal)
+  for (const message of competingCredentialWarnings(io.env, {consumer})) io.warn(message)
+  const {record} = await obtainScriptSession(flags, signal, io)
   const {variables, notes} = sessionVariables(record, {consumer, insecure: flags.insecure})
   // Rendered in full before anything is written: a refused value must not leave half a script on stdout.
   const text = renderVariables(variables, shell)
-  for (const note of notes) info(`pve-login: note: ${note}`)
-  process.stdout.write(text)
+  return {notes: notes.map((note) => `pve-login: note: ${note}`), text}
 }
 
 export interface TicketFlags extends ScriptSessionFlags {
@@ -27,7 +27,7 @@ export interface TicketFlags extends ScriptSessionFlags {
 }
 
 /** `pve-login ticket`: the ticket and a newline, or the ticketJson object. */
-export async function writeTicket(flags: TicketFlags, signal: AbortSignal): Promise<void> {
-  const {record} = await obtainScriptSession(flags, signal)
-  process.stdout.write(flags.json ? renderJson(ticketJson(record)) : `${record.ticket}\n`)
+export async function ticketResult(flags: TicketFlags, signal: AbortSignal, io: CliIO): Promise<CommandResult> {
+  const {record} = await obtainScriptSession(flags, signal, io)
+  return flags.json ? {json: ticketJson(record)} : {text: `${record.ticket}\n`}
 }

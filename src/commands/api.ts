@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {parseApiRequest} from '../cli/api-request.js'
+import type {CommandResult} from '../cli/command-result.js'
 import {connectionFlags, sessionFlags} from './flags.js'
 import {SessionCommand} from './session-command.js'
 
@@ -37,13 +38,13 @@ export default class Api extends SessionCommand {
     raw: Flags.boolean({description: 'Print the JSON on one line.'}),
   }
 
-  protected async execute(): Promise<void> {
+  protected async execute(): Promise<CommandResult> {
     const {args, flags} = await this.parse(Api)
     const request = parseApiRequest(args.path, flags.method, flags.field ?? [])
     const session = await this.openSession(flags)
     try {
       const data = await session.request(request.method, request.path, request.params, {signal: this.abort.signal})
-      process.stdout.write(`${JSON.stringify(data ?? null, null, flags.raw ? undefined : 2)}\n`)
+      return {text: `${JSON.stringify(data ?? null, null, flags.raw ? undefined : 2)}\n`}
     } finally {
       await session.close().catch(() => {})
     }

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {writeEnv} from '../cli/script-output.js'
+import type {CommandResult} from '../cli/command-result.js'
+import {envResult} from '../cli/script-output.js'
 import {SHELL_FORMATS} from '../format/shell.js'
 import {PveLoginCommand} from './base-command.js'
 import {connectionFlags, consumerFlags, sessionFlags} from './flags.js'
@@ -33,8 +34,8 @@ export default class Env extends PveLoginCommand {
     })(),
   }
 
-  protected async execute(): Promise<void> {
+  protected async execute(): Promise<CommandResult> {
     const {flags} = await this.parse(Env)
-    await writeEnv(flags, this.abort.signal)
+    return envResult(flags, this.abort.signal, this.io)
   }
 }

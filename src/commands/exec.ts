@@ -1,8 +1,6 @@
-import {isatty} from 'node:tty'
-
+import type {CommandResult} from '../cli/command-result.js'
 import {splitExecCommandLine, type ExecCommandLine} from '../cli/exec-command-line.js'
 import {exitStatusOf, runChild} from '../cli/run-child.js'
-import {info, warn} from '../cli/terminal.js'
 import {InvalidInputError} from '../errors.js'
 import {competingCredentialWarnings, EXEC_MARKER, isInsideExec, parseConsumer, sessionVariables} from '../format/environment.js'
 import {connectionFlags, consumerFlags, sessionFlags} from './flags.js'
@@ -43,8 +41,8 @@ export default class Exec extends SessionCommand {
     return super.run()
   }
 
-  protected async execute(): Promise<number> {
-    if (isInsideExec(process.env)) {
+  protected async execute(): Promise<CommandResult> {
+    if (isInsideExec(this.io.env)) {
       throw new InvalidInputError('pve-login exec is already running around this command (PVE_LOGIN_EXEC=1 is set).', {
         hint: 'The variables are already in this environment: run the command directly. To start afresh, unset PVE_LOGIN_EXEC first.',
       })
@@ -53,20 +51,19 @@ export default class Exec extends SessionCommand {
     const [command, ...args] = this.commandLine.command as [string, ...string[]]
     const {flags} = await this.parse(Exec, this.commandLine.own)
     const consumer = flags.for?.map(parseConsumer)
-    for (const message of competingCredentialWarnings(process.env, {consumer})) warn(message)
+    for (const message of competingCredentialWarnings(this.io.env, {consumer})) this.io.warn(message)
     const {record} = await this.obtainRecord(flags, {allowPaste: false})
     const {variables, notes} = sessionVariables(record, {consumer, insecure: flags.insecure})
-    for (const note of notes) info(`pve-login: note: ${note}`)
-    const env = {...process.env, ...Object.fromEntries(variables), [EXEC_MARKER.name]: EXEC_MARKER.value}
-    const outcome = await runChild(command, args, {env, forwardInterrupt: !isatty(0)})
-    if (outcome.kind === 'not-started') {
-      info(
-        outcome.errorCode === 'ENOENT'
-          ? `pve-login: ${command}: command not found\n  hint: check the spelling and PATH; give a path (./script.sh) for a file in this directory.`
-          : `pve-login: ${command}: cannot be run (${outcome.message})\n  hint: a script needs the executable bit (chmod +x) and a #! line; a directory cannot be run.`,
-      )
-    }
-    return exitStatusOf(outcome)
+    for (const note of notes) this.io.info(`pve-login: note: ${note}`)
+    const env = {...this.io.env, ...Object.fromEntries(variables), [EXEC_MARKER.name]: EXEC_MARKER.value}
+    const outcome = await runChild(command, args, {env, forwardInterrupt: !this.io.terminal.stdin})
+    const exitCode = exitStatusOf(outcome)
+    if (outcome.kind !== 'not-started') return {exitCode}
+    const hint =
+      outcome.errorCode === 'ENOENT'
+        ? `pve-login: ${command}: command not found\n  hint: check the spelling and PATH; give a path (./script.sh) for a file in this directory.`
+        : `pve-login: ${command}: cannot be run (${outcome.message})\n  hint: a script needs the executable bit (chmod +x) and a #! line; a directory cannot be run.`
+    return {exitCode, hint}
   }
 }
 

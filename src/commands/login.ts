@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
+import type {CommandResult} from '../cli/command-result.js'
 import {LoginProgressView} from '../cli/login-progress.js'
 import {PastePrompt} from '../cli/paste-prompt.js'
-import {info} from '../cli/terminal.js'
 import {InvalidInputError} from '../errors.js'
 import {loginResultJson, loginSummary} from '../cli/login-summary.js'
 import {PveLoginCommand} from './base-command.js'
@@ -64,12 +64,12 @@ client (no client secret): see docs/login.md. Exit codes: 0 ok, 2 usage, 4 TLS, 
     ...jsonFlag,
   }
 
-  protected async execute(): Promise<void> {
+  protected async execute(): Promise<CommandResult> {
     const {flags} = await this.parse(Login)
     const {loginSession} = await import('../session/get-session.js')
-    const progress = new LoginProgressView(process.stderr, {browserRequested: flags.browser})
+    const progress = new LoginProgressView(this.io, {browserRequested: flags.browser})
     // An explicit login always offers the paste, even when stdin is a pipe (a script feeding the address).
-    const paste = new PastePrompt(true)
+    const paste = new PastePrompt(true, this.io)
     try {
       const session = await loginSession({
         ...this.connectionOptions(flags),
@@ -83,9 +83,9 @@ client (no client secret): see docs/login.md. Exit codes: 0 ok, 2 usage, 4 TLS, 
         onProgress: paste.watch(progress.handle),
       })
       progress.stop()
-      if (flags.json) process.stdout.write(JSON.stringify(loginResultJson(session, {includeTicket: flags['include-ticket']})) + '\n')
-      else info(loginSummary(session))
+      const result = {json: loginResultJson(session, {includeTicket: flags['include-ticket']}), compactJson: true, report: loginSummary(session, this.io.now())}
       await session.close()
+      return result
     } finally {
       progress.stop()
       paste.finish()

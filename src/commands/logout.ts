@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
+import type {CommandResult} from '../cli/command-result.js'
 import {leftoverVariablesHint, logoutReport} from '../cli/session-report.js'
-import {info, warn} from '../cli/terminal.js'
 import type {SessionKey} from '../session/session-record.js'
 import {PveLoginCommand} from './base-command.js'
 import {connectionFlags} from './flags.js'
@@ -28,18 +28,18 @@ export default class Logout extends PveLoginCommand {
     all: Flags.boolean({description: 'Remove the sessions of every server and realm.'}),
   }
 
-  protected async execute(): Promise<void> {
+  protected async execute(): Promise<CommandResult> {
     const {flags} = await this.parse(Logout)
     const {logout} = await import('../session/logout.js')
     const input = {server: flags.server, realm: flags.realm, profile: flags.profile, store: flags.store}
-    const removed = await logout({...input, all: flags.all, logger: {warn}})
+    const removed = await logout({...input, all: flags.all, logger: {warn: this.io.warn}})
     let selected: SessionKey | undefined
     if (removed.length === 0 && !flags.all) {
       const {resolveSettings} = await import('../session/settings.js')
       selected = await resolveSettings(input)
     }
-    info(logoutReport(removed, {all: flags.all, selected}).trimEnd())
-    const hint = leftoverVariablesHint(process.env, process.platform)
-    if (hint) info(hint.trimEnd())
+    const report = logoutReport(removed, {all: flags.all, selected}, this.io.now()).trimEnd()
+    const hint = leftoverVariablesHint(this.io.env, this.io.platform)
+    return {notes: hint ? [report, hint.trimEnd()] : [report]}
   }
 }

@@ -1,6 +1,6 @@
+import type {CommandResult} from '../cli/command-result.js'
 import {refreshReport} from '../cli/session-report.js'
-import {info} from '../cli/terminal.js'
-import {renderJson, sessionStatus} from '../format/session-json.js'
+import {sessionStatus} from '../format/session-json.js'
 import {connectionFlags, jsonFlag, sessionFlags} from './flags.js'
 import {SessionCommand} from './session-command.js'
 
@@ -25,14 +25,17 @@ export default class Refresh extends SessionCommand {
     ...jsonFlag,
   }
 
-  protected async execute(): Promise<void> {
+  protected async execute(): Promise<CommandResult> {
     const {flags} = await this.parse(Refresh)
     // Any usable ticket will do as the password: without this, a ticket under --min-valid would be renewed twice.
     const session = await this.openSession(flags, {minValidSeconds: 1})
     try {
       if (session.source === 'cache') await session.renew()
-      info(refreshReport(session.record, session.source === 'login' ? 'login' : 'renewed').trimEnd())
-      if (flags.json) process.stdout.write(renderJson(sessionStatus({record: session.record, store: session.storeKind}, {now: new Date()})))
+      const now = this.io.now()
+      return {
+        notes: [refreshReport(session.record, session.source === 'login' ? 'login' : 'renewed', now).trimEnd()],
+        json: flags.json ? sessionStatus({record: session.record, store: session.storeKind}, {now}) : undefined,
+      }
     } finally {
       await session.close()
     }

@@ -1,6 +1,5 @@
 import {implicitLogin, type ImplicitLoginFlags} from '../cli/implicit-login.js'
 import {obtainScriptSession} from '../cli/script-session.js'
-import {info} from '../cli/terminal.js'
 import type {ObtainedSession} from '../session/get-session.js'
 import type {Session} from '../session/session.js'
 import {PveLoginCommand} from './base-command.js'
@@ -15,16 +14,16 @@ type SessionCommandFlags = Parameters<PveLoginCommand['connectionOptions']>[0] &
 export abstract class SessionCommand extends PveLoginCommand {
   /** The stored session only, without the HTTP stack when the cache answers: for commands that hand the ticket on. */
   protected obtainRecord(flags: SessionCommandFlags, options: {allowPaste?: boolean} = {}): Promise<ObtainedSession> {
-    return obtainScriptSession(flags, this.abort.signal, options)
+    return obtainScriptSession(flags, this.abort.signal, this.io, options)
   }
 
   /** A Session that makes requests; the caller closes it. */
   protected async openSession(flags: SessionCommandFlags, overrides: {minValidSeconds?: number} = {}): Promise<Session> {
-    const login = implicitLogin(flags)
+    const login = implicitLogin(flags, this.io)
     const {getSession} = await import('../session/get-session.js')
     try {
       const session = await getSession({...this.connectionOptions(flags), ...login.options, ...overrides})
-      if (session.source === 'login') info(`Logged in to ${session.server} as ${session.username}.`)
+      if (session.source === 'login') this.io.info(`Logged in to ${session.server} as ${session.username}.`)
       return session
     } finally {
       login.finish()

@@ -1,6 +1,6 @@
+import type {CommandResult} from '../cli/command-result.js'
 import {statusExitCode, statusLoginHint} from '../cli/session-report.js'
-import {info, warn} from '../cli/terminal.js'
-import {renderJson, statusJson, type StatusSource} from '../format/session-json.js'
+import {statusJson, type StatusSource} from '../format/session-json.js'
 import {renderStatusTable} from '../format/table.js'
 import {PveLoginCommand} from './base-command.js'
 import {connectionFlags, jsonFlag} from './flags.js'
@@ -28,23 +28,22 @@ export default class Status extends PveLoginCommand {
     ...jsonFlag,
   }
 
-  protected async execute(): Promise<number> {
+  protected async execute(): Promise<CommandResult> {
     const {flags} = await this.parse(Status)
     const {listSessions} = await import('../session/session-list.js')
     const {DEFAULT_MIN_VALID_SECONDS} = await import('../session/renewal-policy.js')
-    const listing = await listSessions({server: flags.server, realm: flags.realm, profile: flags.profile, store: flags.store, logger: {warn}})
+    const listing = await listSessions({server: flags.server, realm: flags.realm, profile: flags.profile, store: flags.store, logger: {warn: this.io.warn}})
     for (const account of listing.corrupt) {
-      warn(`The stored entry "${account}" in ${listing.location} is not a readable session; the next login for it replaces it.`)
+      this.io.warn(`The stored entry "${account}" in ${listing.location} is not a readable session; the next login for it replaces it.`)
     }
     const sources: StatusSource[] = listing.records
       .map((record) => ({record, store: listing.store}))
       .sort((a, b) => a.record.server.localeCompare(b.record.server) || a.record.realm.localeCompare(b.record.realm) || a.record.username.localeCompare(b.record.username))
     // Renewal is due where `env` and `ticket` (default --min-valid) would renew.
-    const options = {now: new Date(), renewBeforeSeconds: DEFAULT_MIN_VALID_SECONDS}
+    const options = {now: this.io.now(), renewBeforeSeconds: DEFAULT_MIN_VALID_SECONDS}
     const statuses = statusJson(sources, options)
-    process.stdout.write(flags.json ? renderJson(statuses) : renderStatusTable(sources, options))
-    const code = statusExitCode(statuses, listing.selected)
-    if (code !== 0) info(statusLoginHint(listing.selected))
-    return code
+    const exitCode = statusExitCode(statuses, listing.selected)
+    const hint = exitCode === 0 ? undefined : statusLoginHint(listing.selected)
+    return {json: statuses, text: renderStatusTable(sources, options), hint, exitCode}
   }
 }

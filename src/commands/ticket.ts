@@ -1,4 +1,5 @@
-import {writeTicket} from '../cli/script-output.js'
+import type {CommandResult} from '../cli/command-result.js'
+import {ticketResult} from '../cli/script-output.js'
 import {PveLoginCommand} from './base-command.js'
 import {connectionFlags, jsonFlag, sessionFlags} from './flags.js'
 
@@ -18,8 +19,8 @@ export default class Ticket extends PveLoginCommand {
 
   static override flags = {...connectionFlags, ...sessionFlags, ...jsonFlag}
 
-  protected async execute(): Promise<void> {
+  protected async execute(): Promise<CommandResult> {
     const {flags} = await this.parse(Ticket)
-    await writeTicket(flags, this.abort.signal)
+    return ticketResult(flags, this.abort.signal, this.io)
   }
 }
