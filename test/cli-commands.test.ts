@@ -6,13 +6,15 @@ import {setTimeout as delay} from 'node:timers/promises'
 
 import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
 
-import {cleanEnv, copyHome, countRequests, loginArgs, makeTempDir, removeDir, runCli, RUN_JS, seedLogin, startCli, type CliOptions, type CliResult} from './helpers/cli.js'
+import {cleanEnv, copyHome, countRequests, loginArgs, makeTempDir, removeDir, runCli, RUN_JS, startCli, type CliOptions, type CliResult} from './helpers/cli.js'
 import {hasSecretService, hasShell} from './helpers/capabilities.js'
+import {runInProcess, seedLoginInProcess} from './helpers/in-process.js'
 import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
 
 /**
- * The script-facing commands (env, exec, ticket, api, status, logout, refresh) as real processes against the
- * sandbox. Each test gets its own PVE_LOGIN_HOME, copied from a home a real `pve-login login` filled.
+ * The script-facing commands (env, exec, ticket, api, status, logout, refresh) against the sandbox: in-process
+ * (helpers/in-process.ts) unless only a real process shows it (a shell evaluating env's stdout, exec's child and its
+ * signals, Ctrl-C, a plugin command). Each test gets its own PVE_LOGIN_HOME, copied from a home a real login filled.
  */
 let sandbox: SandboxProcess
 /** Homes with one session each, made once by a real login; tests work on copies. */
@@ -24,7 +26,7 @@ beforeAll(async () => {
   sandbox = await startSandboxProcess()
   aliceHome = await makeTempDir()
   obrienHome = await makeTempDir()
-  await Promise.all([seedLogin(sandbox, aliceHome), seedLogin(sandbox, obrienHome, {user: "o'brien"})])
+  await Promise.all([seedLoginInProcess(sandbox, aliceHome), seedLoginInProcess(sandbox, obrienHome, {user: "o'brien"})])
 })
 
 afterEach(async () => {
@@ -48,9 +50,14 @@ async function emptyHome(): Promise<string> {
   return home
 }
 
-/** pve-login in `home`, file store, never a terminal. */
+/** pve-login in `home`, file store, never a terminal: a real process. */
 function cli(home: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return runCli(args, {...options, env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', ...options.env}})
+}
+
+/** The same, in-process. */
+function run(home: string, args: readonly string[], options: {env?: Record<string, string | undefined>} = {}): Promise<CliResult> {
+  return runInProcess(args, {env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', ...options.env}})
 }
 
 /** Polls the sandbox's request log (the only place this event is visible) until `method path` has arrived. */
@@ -63,7 +70,7 @@ async function waitUntilLogged(method: string, path: string): Promise<void> {
 }
 
 async function ticketOf(home: string): Promise<{ticket: string; csrfToken: string; username: string; issuedAt: string; expiresAt: string}> {
-  const result = await cli(home, ['ticket', '--json'])
+  const result = await run(home, ['ticket', '--json'])
   expect(result.code).toBe(0)
   return JSON.parse(result.stdout)
 }
@@ -107,7 +114,7 @@ describe('env', () => {
   test("o'brien survives the formats no shell here evaluates: powershell, cmd, dotenv, json", async () => {
     const home = await homeLike(obrienHome)
     const {ticket} = await ticketOf(home)
-    const [powershell, cmd, dotenv, json] = await Promise.all(['powershell', 'cmd', 'dotenv', 'json'].map((shell) => cli(home, ['env', '--shell', shell])))
+    const [powershell, cmd, dotenv, json] = await Promise.all(['powershell', 'cmd', 'dotenv', 'json'].map((shell) => run(home, ['env', '--shell', shell])))
     expect(powershell!.stdout).toContain("$Env:PVE_LOGIN_USERNAME = 'o''brien@cli'\n")
     expect(powershell!.stdout).toContain(`$Env:PROXMOX_VE_AUTH_TICKET = '${ticket.replaceAll("'", "''")}'\n`)
     expect(cmd!.stdout).toContain(`set "PVE_LOGIN_USERNAME=o'brien@cli"\r\n`)
@@ -135,7 +142,7 @@ describe('env', () => {
     const home = await homeLike(aliceHome)
     const {ticket, username} = await ticketOf(home)
     const port = new URL(sandbox.pveUrl).port
-    const results = await Promise.all(PRESETS.map(([flags]) => cli(home, ['env', '--shell', 'json', ...flags])))
+    const results = await Promise.all(PRESETS.map(([flags]) => run(home, ['env', '--shell', 'json', ...flags])))
     results.forEach((result, index) => {
       const [flags, names] = PRESETS[index]!
       expect({flags, code: result.code}).toEqual({flags, code: 0})
@@ -155,8 +162,8 @@ describe('env', () => {
 
   test('an API token in the environment is warned about on stderr; stdout is unchanged', async () => {
     const home = await homeLike(aliceHome)
-    const plain = await cli(home, ['env', '--shell', 'sh'])
-    const withToken = await cli(home, ['env', '--shell', 'sh'], {env: {PROXMOX_VE_API_TOKEN: 'root@pam!ci=00000000-0000-0000-0000-000000000000'}})
+    const plain = await run(home, ['env', '--shell', 'sh'])
+    const withToken = await run(home, ['env', '--shell', 'sh'], {env: {PROXMOX_VE_API_TOKEN: 'root@pam!ci=00000000-0000-0000-0000-000000000000'}})
     expect(withToken.code).toBe(0)
     expect(withToken.stdout).toBe(plain.stdout)
     expect(withToken.stderr).toMatch(/PROXMOX_VE_API_TOKEN is set: The bpg Terraform provider uses an API token in preference to the ticket/)
@@ -165,7 +172,7 @@ describe('env', () => {
   test('an unknown --shell or --for is a usage error (exit 2) with nothing on stdout', async () => {
     const home = await homeLike(aliceHome)
     for (const args of [['env', '--shell', 'tcsh'], ['env', '--for', 'terraform'], ['env', '--min-valid', '3h']]) {
-      const result = await cli(home, args)
+      const result = await run(home, args)
       expect({args, code: result.code, stdout: result.stdout}).toEqual({args, code: 2, stdout: ''})
     }
   })
@@ -174,7 +181,7 @@ describe('env', () => {
 describe('ticket', () => {
   test('prints the ticket alone, or the ticketJson object', async () => {
     const home = await homeLike(aliceHome)
-    const [plain, json] = await Promise.all([cli(home, ['ticket']), cli(home, ['ticket', '--json'])])
+    const [plain, json] = await Promise.all([run(home, ['ticket']), run(home, ['ticket', '--json'])])
     expect(plain.code).toBe(0)
     const object = JSON.parse(json.stdout)
     expect(plain.stdout).toBe(`${object.ticket}\n`)
@@ -258,7 +265,7 @@ describe('exec', () => {
 
   test('a command that does not exist: exit 127 and a clear message', async () => {
     const home = await homeLike(aliceHome)
-    const result = await cli(home, ['exec', '--', 'pve-login-no-such-command'])
+    const result = await run(home, ['exec', '--', 'pve-login-no-such-command'])
     expect(result.code).toBe(127)
     expect(result.stderr).toMatch(/pve-login-no-such-command: command not found/)
   })
@@ -267,14 +274,14 @@ describe('exec', () => {
     const home = await homeLike(aliceHome)
     const script = join(home, 'not-executable.sh')
     await writeFile(script, '#!/bin/sh\nexit 0\n', {mode: 0o644})
-    const result = await cli(home, ['exec', '--', script])
+    const result = await run(home, ['exec', '--', script])
     expect(result.code).toBe(126)
     expect(result.stderr).toMatch(/not-executable\.sh: cannot be run \(.*EACCES.*\)\n {2}hint: .*chmod \+x/)
   })
 
   test('no command: usage error', async () => {
     const home = await homeLike(aliceHome)
-    const result = await cli(home, ['exec', '--for', 'bpg'])
+    const result = await run(home, ['exec', '--for', 'bpg'])
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(/No command to run/)
   })
@@ -283,7 +290,7 @@ describe('exec', () => {
 describe('api', () => {
   test('GET with the path spelled three ways prints PVE data as JSON (--raw: one line)', async () => {
     const home = await homeLike(aliceHome)
-    const results = await Promise.all([cli(home, ['api', '/version']), cli(home, ['api', 'version']), cli(home, ['api', '/api2/json/version', '--raw'])])
+    const results = await Promise.all([run(home, ['api', '/version']), run(home, ['api', 'version']), run(home, ['api', '/api2/json/version', '--raw'])])
     for (const result of results) expect(result.code).toBe(0)
     const version = {version: '9.1.1', release: '9.1', repoid: '5ccd07d9302562b7'}
     expect(results[0]!.stdout).toBe(`${JSON.stringify(version, null, 2)}\n`)
@@ -297,19 +304,19 @@ describe('api', () => {
     const refused = await sandbox.pve('/api2/json/nodes/pve1/qemu/9000/clone', {form: {newid: '124'}, headers: {cookie: `PVEAuthCookie=${ticket}`}})
     expect(refused.status).toBe(401)
     await sandbox.resetLog()
-    const result = await cli(home, ['api', '-X', 'post', '/nodes/pve1/qemu/9000/clone', '-f', 'newid=123', '-f', 'name=web1'])
+    const result = await run(home, ['api', '-X', 'post', '/nodes/pve1/qemu/9000/clone', '-f', 'newid=123', '-f', 'name=web1'])
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     expect(JSON.parse(result.stdout)).toMatch(/^UPID:pve1:.*:qmclone:9000:alice@cli:$/)
     const log = await sandbox.requestLog()
     expect(log.map((entry) => `${entry.method} ${entry.path} ${entry.status}`)).toEqual(['POST /api2/json/nodes/pve1/qemu/9000/clone 200'])
-    const vms = JSON.parse((await cli(home, ['api', 'nodes/pve1/qemu'])).stdout) as {vmid: number; name?: string}[]
+    const vms = JSON.parse((await run(home, ['api', 'nodes/pve1/qemu'])).stdout) as {vmid: number; name?: string}[]
     expect(vms).toContainEqual(expect.objectContaining({vmid: 123, name: 'web1'}))
   })
 
   test("PVE's refusal comes out as a message with the status on stderr, exit 1, nothing on stdout", async () => {
     const home = await homeLike(aliceHome)
-    const result = await cli(home, ['api', '-X', 'POST', '/nodes/pve1/qemu/9000/clone', '-f', 'newid=abc'])
+    const result = await run(home, ['api', '-X', 'POST', '/nodes/pve1/qemu/9000/clone', '-f', 'newid=abc'])
     expect(result.code).toBe(1)
     expect(result.stdout).toBe('')
     expect(result.stderr).toMatch(/^pve-login: PVE answered 400: .*newid/m)
@@ -328,7 +335,7 @@ describe('api', () => {
 
   test('an unknown method is a usage error', async () => {
     const home = await homeLike(aliceHome)
-    const result = await cli(home, ['api', '-X', 'PATCH', '/version'])
+    const result = await run(home, ['api', '-X', 'PATCH', '/version'])
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(/-X PATCH is not a method/)
   })
@@ -338,66 +345,66 @@ describe('status, logout, refresh', () => {
   test('status and logout across two realms and two users', async () => {
     // alice@cli under the default profile, bob@noauto under profile "other": two server+realm slots.
     const home = await homeLike(aliceHome)
-    await seedLogin(sandbox, home, {user: 'bob', realm: 'noauto', profile: 'other'})
+    await seedLoginInProcess(sandbox, home, {user: 'bob', realm: 'noauto', profile: 'other'})
 
-    const table = await cli(home, ['status'])
+    const table = await run(home, ['status'])
     expect(table.code).toBe(0)
     const lines = table.stdout.trimEnd().split('\n')
     expect(lines[0]).toMatch(/^SERVER\s+REALM\s+USER\s+CLUSTER\s+EXPIRES-IN\s+STORE$/)
     expect(lines.slice(1)).toEqual([expect.stringMatching(/\bcli\s+alice@cli\s+sandbox\s+1h 5\dm\s+file$/), expect.stringMatching(/\bnoauto\s+bob@noauto\s+sandbox\s+1h 5\dm\s+file$/)])
-    const json = JSON.parse((await cli(home, ['status', '--json'])).stdout) as {username: string; valid: boolean; store: string}[]
+    const json = JSON.parse((await run(home, ['status', '--json'])).stdout) as {username: string; valid: boolean; store: string}[]
     expect(json.map(({username, valid, store}) => ({username, valid, store}))).toEqual([
       {username: 'alice@cli', valid: true, store: 'file'},
       {username: 'bob@noauto', valid: true, store: 'file'},
     ])
     expect(JSON.stringify(json)).not.toMatch(/PVE:/)
-    expect((await cli(home, ['status', '--profile', 'other'])).code).toBe(0)
-    const otherRealm = await cli(home, ['status', '--realm', 'ui'])
+    expect((await run(home, ['status', '--profile', 'other'])).code).toBe(0)
+    const otherRealm = await run(home, ['status', '--realm', 'ui'])
     expect(otherRealm.code).toBe(3)
     expect(otherRealm.stderr).toMatch(/No valid session for realm ui on /)
 
     const {expiresAt} = await ticketOf(home)
-    const logout = await cli(home, ['logout'])
+    const logout = await run(home, ['logout'])
     expect(logout.code).toBe(0)
     expect(logout.stdout).toBe('')
     expect(logout.stderr).toContain(`Removed the session of alice@cli on ${sandbox.pveUrl} (realm cli); its ticket stays valid until ${expiresAt}`)
     expect(logout.stderr).toMatch(/PVE cannot revoke a ticket/)
-    const afterOne = await cli(home, ['status'])
+    const afterOne = await run(home, ['status'])
     expect(afterOne.code).toBe(3)
     expect(afterOne.stdout).toMatch(/bob@noauto/)
     expect(afterOne.stdout).not.toMatch(/alice@cli/)
-    expect((await cli(home, ['status', '--profile', 'other'])).code).toBe(0)
+    expect((await run(home, ['status', '--profile', 'other'])).code).toBe(0)
 
-    const again = await cli(home, ['logout'])
+    const again = await run(home, ['logout'])
     expect(again.stderr).toMatch(/^No stored session for realm cli on /)
 
-    const all = await cli(home, ['logout', '--all'])
+    const all = await run(home, ['logout', '--all'])
     expect(all.stderr).toMatch(/Removed the session of bob@noauto/)
-    const none = await cli(home, ['status'])
+    const none = await run(home, ['status'])
     expect({code: none.code, stdout: none.stdout}).toEqual({code: 3, stdout: 'No sessions.\n'})
   })
 
   test('status with nothing configured lists, and exits 3 only when no session is valid', async () => {
     const empty = await emptyHome()
-    const result = await cli(empty, ['status', '--json'])
+    const result = await run(empty, ['status', '--json'])
     expect({code: result.code, stdout: result.stdout}).toEqual({code: 3, stdout: '[]\n'})
     expect(result.stderr).toMatch(/No valid session\. Log in with/)
   })
 
   test('logout tells how to unset variables that env put into this shell', async () => {
     const home = await homeLike(aliceHome)
-    const result = await cli(home, ['logout'], {env: {PROXMOX_VE_AUTH_TICKET: 'x', PROXMOX_VE_ENDPOINT: 'y', SHELL: '/usr/bin/fish'}})
+    const result = await run(home, ['logout'], {env: {PROXMOX_VE_AUTH_TICKET: 'x', PROXMOX_VE_ENDPOINT: 'y', SHELL: '/usr/bin/fish'}})
     expect(result.stderr).toContain('set -q PROXMOX_VE_AUTH_TICKET; and set -e PROXMOX_VE_AUTH_TICKET')
   })
 
   test('refresh calls /access/ticket once even for a fresh ticket, and prints the new expiry', async () => {
     const home = await emptyHome()
     await sandbox.setClock(-100)
-    await seedLogin(sandbox, home)
+    await seedLoginInProcess(sandbox, home)
     await sandbox.setClock(0)
     const before = await ticketOf(home)
     await sandbox.resetLog()
-    const result = await cli(home, ['refresh', '--json'])
+    const result = await run(home, ['refresh', '--json'])
     expect(result.code).toBe(0)
     const log = await sandbox.requestLog()
     expect(countRequests(log, 'POST', '/api2/json/access/ticket')).toBe(1)

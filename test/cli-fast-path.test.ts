@@ -1,11 +1,11 @@
-import {execFile} from 'node:child_process'
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
+import {pathToFileURL} from 'node:url'
 
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 
+import {REPOSITORY_ROOT, runCli} from './helpers/cli.js'
 import {rememberProfile} from '../src/session/profile-config.js'
 import {FileStore} from '../src/store/file-store.js'
 import {sessionsDirectory} from '../src/store/open-store.js'
@@ -15,9 +15,7 @@ import {sessionsDirectory} from '../src/store/open-store.js'
  * anything they are unsure of to oclif. A cached session needs no server: a cache hit makes no request.
  * Needs `npm run build` first (npm test does it).
  */
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const CLI = join(ROOT, 'bin', 'run.js')
-const MODULE_LOG_HOOKS = pathToFileURL(join(ROOT, 'test', 'fixtures', 'module-log', 'register.mjs')).href
+const MODULE_LOG_HOOKS = pathToFileURL(join(REPOSITORY_ROOT, 'test', 'fixtures', 'module-log', 'register.mjs')).href
 const SERVER = 'https://pve.invalid:8006'
 
 let home: string
@@ -34,14 +32,8 @@ interface Run {
 async function cli(args: string[]): Promise<Run> {
   const log = join(home, `modules-${Math.random().toString(36).slice(2)}.log`)
   await writeFile(log, '')
-  const env: NodeJS.ProcessEnv = {...process.env, PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', RESOLVE_LOG: log}
-  delete env['NODE_OPTIONS']
-  const result = await new Promise<Omit<Run, 'loaded'>>((resolve) => {
-    execFile(process.execPath, ['--import', MODULE_LOG_HOOKS, CLI, ...args], {env, timeout: 30_000}, (error, stdout, stderr) => {
-      resolve({code: error ? Number((error as {code?: number}).code) : 0, stdout, stderr})
-    })
-  })
-  return {...result, loaded: (await readFile(log, 'utf8')).split('\n').filter(Boolean)}
+  const {code, stdout, stderr} = await runCli(args, {nodeArgs: ['--import', MODULE_LOG_HOOKS], env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', RESOLVE_LOG: log}})
+  return {code: code ?? -1, stdout, stderr, loaded: (await readFile(log, 'utf8')).split('\n').filter(Boolean)}
 }
 
 const oclifLoaded = (run: Run) => run.loaded.some((url) => url.includes('/@oclif/'))

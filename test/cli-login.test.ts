@@ -1,6 +1,8 @@
 /**
- * `pve-login [login]` end to end: the built CLI as a real process against the sandbox (a PVE-compatible server and a
- * real OpenID provider), with the robot browser or a scripted one as --browser-command. Run `npm run build` first.
+ * `pve-login [login]` end to end against the sandbox (a PVE-compatible server and a real OpenID provider), with the
+ * robot browser or a scripted one as --browser-command: in-process (helpers/in-process.ts), except where a person
+ * talks to a running process (pasting on stdin, Ctrl-C, a timeout with a browser left running), which use the built
+ * CLI as a real process (`npm run build` first).
  */
 import {existsSync} from 'node:fs'
 import {mkdir, readFile} from 'node:fs/promises'
@@ -10,7 +12,8 @@ import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 import {parse as parseShellWords, quote} from 'shell-quote'
 
-import {countRequests, fileAppears, makeTempDir, removeDir, runCli, startCli, type CliResult} from './helpers/cli.js'
+import {countRequests, fileAppears, makeTempDir, removeDir, startCli, type CliResult} from './helpers/cli.js'
+import {runInProcess} from './helpers/in-process.js'
 import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
 import {signInAtIdp} from './sandbox/idp-sign-in.js'
 
@@ -131,7 +134,7 @@ describe('a successful login', () => {
     const login = await freshCase()
 
     // A bare flag list means `login` (bin/run.js).
-    const first = await runCli([...connection(), ...robotBrowser()], {env: login.env})
+    const first = await runInProcess([...connection(), ...robotBrowser()], {env: login.env})
     expect(summary(first)).toMatchObject({code: 0, stdout: ''})
     expect(first.stderr).toContain(`Logged in to ${sandbox.pveUrl} (cluster sandbox) as alice@cli.`)
     expect(first.stderr).toMatch(/stored in the file store/)
@@ -139,7 +142,7 @@ describe('a successful login', () => {
 
     // No --server, --realm or --fingerprint: all three come from the profile (the certificate is self-signed, so
     // without the remembered pin this would be exit 4).
-    const second = await runCli(['login', '--json', '--store', 'file', ...robotBrowser()], {env: login.env})
+    const second = await runInProcess(['login', '--json', '--store', 'file', ...robotBrowser()], {env: login.env})
     expect(summary(second)).toMatchObject({code: 0})
     expect(second.stdout.trimEnd().split('\n')).toHaveLength(1)
     const result = JSON.parse(second.stdout) as Record<string, unknown>
@@ -149,7 +152,7 @@ describe('a successful login', () => {
     expect(result).not.toHaveProperty('csrfToken')
     expect(second.stdout).not.toMatch(/PVE:/)
 
-    const withTicket = await runCli(['login', '--json', '--include-ticket', '--store', 'file', ...robotBrowser()], {env: login.env})
+    const withTicket = await runInProcess(['login', '--json', '--include-ticket', '--store', 'file', ...robotBrowser()], {env: login.env})
     expect(summary(withTicket)).toMatchObject({code: 0})
     expect(JSON.parse(withTicket.stdout)).toMatchObject({ticket: expect.stringMatching(/^PVE:alice@cli:/), csrfToken: expect.any(String)})
 
@@ -161,7 +164,7 @@ describe('a successful login', () => {
 describe('where the settings come from', () => {
   test('environment only: PVE_LOGIN_SERVER (host:port, https assumed), _REALM, _FINGERPRINT, _STORE and BROWSER', async () => {
     const login = await freshCase()
-    const outcome = await runCli([], {
+    const outcome = await runInProcess([], {
       env: {
         ...login.env,
         PVE_LOGIN_SERVER: new URL(sandbox.pveUrl).host,
@@ -178,7 +181,7 @@ describe('where the settings come from', () => {
 
   test('BROWSER is a list like PATH: a command that cannot start is skipped for the next one', async () => {
     const login = await freshCase({BROWSER: `/nonexistent/browser:${sandbox.robotBrowser}`})
-    const outcome = await runCli(connection(), {env: login.env})
+    const outcome = await runInProcess(connection(), {env: login.env})
     expect(summary(outcome)).toMatchObject({code: 0, stdout: ''})
     expect(outcome.stderr).toContain('Opened your browser to sign in.')
     expect(outcome.stderr).toContain('as alice@cli.')
@@ -186,19 +189,19 @@ describe('where the settings come from', () => {
 
   test('--profile keeps its own server, realm and pin; the default profile stays empty', async () => {
     const login = await freshCase({ROBOT_USER: 'bob'})
-    const first = await runCli(['login', ...connection(), '--profile', 'lab', ...robotBrowser()], {env: login.env})
+    const first = await runInProcess(['login', ...connection(), '--profile', 'lab', ...robotBrowser()], {env: login.env})
     expect(summary(first)).toMatchObject({code: 0})
-    const again = await runCli(['login', '--profile', 'lab', '--store', 'file', ...robotBrowser()], {env: login.env})
+    const again = await runInProcess(['login', '--profile', 'lab', '--store', 'file', ...robotBrowser()], {env: login.env})
     expect(summary(again)).toMatchObject({code: 0, stdout: ''})
     expect(again.stderr).toContain(`Logged in to ${sandbox.pveUrl} (cluster sandbox) as bob@cli.`)
-    const defaultProfile = await runCli(['login', '--store', 'file', ...scriptedBrowser('record')], {env: login.env})
+    const defaultProfile = await runInProcess(['login', '--store', 'file', ...scriptedBrowser('record')], {env: login.env})
     expect(summary(defaultProfile)).toMatchObject({code: 2, stdout: ''})
     expect(defaultProfile.stderr).toMatch(/No PVE server given, and none is remembered for this profile\./)
   })
 
   test('--redirect-host localhost: the IdP is told http://localhost:PORT/callback, and the login completes', async () => {
     const login = await freshCase(THEN_ROBOT())
-    const outcome = await runCli([...connection(), '--redirect-host', 'localhost', ...scriptedBrowser('record-then-run')], {env: login.env})
+    const outcome = await runInProcess([...connection(), '--redirect-host', 'localhost', ...scriptedBrowser('record-then-run')], {env: login.env})
     expect(summary(outcome)).toMatchObject({code: 0, stdout: ''})
     const redirectUri = new URL(new URL((await readBrowserReport(login.browserReport)).url).searchParams.get('redirect_uri')!)
     expect(`${redirectUri.protocol}//${redirectUri.hostname}${redirectUri.pathname}`).toBe('http://localhost/callback')
@@ -208,7 +211,7 @@ describe('where the settings come from', () => {
 describe('PVE or the identity provider says no', () => {
   test('a realm with a client-key: exit 5, the hint starts with client-key and public client, the IdP saw invalid_client', async () => {
     const login = await freshCase()
-    const outcome = await runCli([...connection('misconf'), ...robotBrowser()], {env: login.env})
+    const outcome = await runInProcess([...connection('misconf'), ...robotBrowser()], {env: login.env})
     expect(summary(outcome)).toMatchObject({code: 5, stdout: ''})
     expect(outcome.stderr).toMatch(/PVE refused the login through realm misconf \(401 authentication failure\)/)
     // The most likely cause comes first, in plain words.
@@ -222,7 +225,7 @@ describe('PVE or the identity provider says no', () => {
     ['is not an OpenID realm', 'pam', /Realm pam on \S+ is a pam realm, not an OpenID realm/],
   ])('a realm that %s: exit 2, the OpenID realms listed, no browser opened', async (_why, realm, message) => {
     const login = await freshCase()
-    const outcome = await runCli([...connection(realm), ...scriptedBrowser('record')], {env: login.env})
+    const outcome = await runInProcess([...connection(realm), ...scriptedBrowser('record')], {env: login.env})
     expect(summary(outcome)).toMatchObject({code: 2, stdout: ''})
     expect(outcome.stderr).toMatch(message)
     expect(outcome.stderr).toContain(`OpenID realms on this server: ${OPENID_REALMS}.`)
@@ -233,7 +236,7 @@ describe('PVE or the identity provider says no', () => {
 
   test('--json: the realm error is a JSON object on stdout with the OpenID realms', async () => {
     const login = await freshCase()
-    const outcome = await runCli([...connection('nowhere'), '--json', ...scriptedBrowser('record')], {env: login.env})
+    const outcome = await runInProcess([...connection('nowhere'), '--json', ...scriptedBrowser('record')], {env: login.env})
     expect(outcome.code).toBe(2)
     expect(JSON.parse(outcome.stdout)).toEqual({
       error: expect.objectContaining({code: 'REALM_INVALID', openidRealms: OPENID_REALMS.split(', ')}),
@@ -242,7 +245,7 @@ describe('PVE or the identity provider says no', () => {
 
   test('the person presses Cancel at the identity provider: exit 5 with the IdP error, PVE never asked', async () => {
     const login = await freshCase({ROBOT_ACTION: 'deny'})
-    const outcome = await runCli([...connection(), ...robotBrowser()], {env: login.env})
+    const outcome = await runInProcess([...connection(), ...robotBrowser()], {env: login.env})
     expect(summary(outcome)).toMatchObject({code: 5, stdout: ''})
     expect(outcome.stderr).toMatch(/The identity provider refused the sign-in: access_denied/)
     expect(outcome.stderr).toMatch(/hint: The sign-in was cancelled or refused at the identity provider/)
@@ -251,7 +254,7 @@ describe('PVE or the identity provider says no', () => {
 
   test("an IdP error with the login's state: the page escapes the IdP's text, the CLI exits 5 with it", async () => {
     const login = await freshCase()
-    const outcome = await runCli([...connection(), ...scriptedBrowser('forge-idp-error')], {env: login.env})
+    const outcome = await runInProcess([...connection(), ...scriptedBrowser('forge-idp-error')], {env: login.env})
     expect(summary(outcome)).toMatchObject({code: 5, stdout: ''})
     // The IdP's words as they came, except that an escape sequence must not reach the terminal as one.
     expect(outcome.stderr).toContain('The identity provider refused the sign-in: access_denied (<script>alert(1)</script>\\x1b]0;pwned\\x07)')
@@ -272,7 +275,7 @@ describe('reaching the server', () => {
     const {port, release} = await holdPort()
     await release()
     const login = await freshCase()
-    const outcome = await runCli(['--server', `https://127.0.0.1:${port}`, '--realm', 'cli', '--store', 'file', ...scriptedBrowser('record')], {env: login.env})
+    const outcome = await runInProcess(['--server', `https://127.0.0.1:${port}`, '--realm', 'cli', '--store', 'file', ...scriptedBrowser('record')], {env: login.env})
     expect(summary(outcome)).toMatchObject({code: 7, stdout: ''})
     expect(outcome.stderr).toMatch(/Cannot reach https:\/\/127\.0\.0\.1:\d+ \(connection refused\)/)
     await expectNoBrowserOpened(login)
@@ -282,7 +285,7 @@ describe('reaching the server', () => {
   test('TLS: no trust for a self-signed certificate: exit 4 with its fingerprint and how to pin it; no browser opened', async () => {
     const login = await freshCase()
     const args = ['--server', sandbox.pveUrl, '--realm', 'cli', '--store', 'file', ...scriptedBrowser('record')]
-    const outcome = await runCli(args, {env: login.env})
+    const outcome = await runInProcess(args, {env: login.env})
     expect(summary(outcome)).toMatchObject({code: 4, stdout: ''})
     expect(outcome.stderr).toMatch(/not signed by a CA this computer trusts/)
     expect(outcome.stderr).toContain(`--fingerprint ${sandbox.fingerprint}`)
@@ -293,7 +296,7 @@ describe('reaching the server', () => {
     const login = await freshCase()
     const wrongPin = sandbox.fingerprint.replace(/^../, (pair) => (pair === '00' ? '01' : '00'))
     const args = ['--server', sandbox.pveUrl, '--realm', 'cli', '--fingerprint', wrongPin, '--store', 'file', ...scriptedBrowser('record')]
-    const outcome = await runCli(args, {env: login.env})
+    const outcome = await runInProcess(args, {env: login.env})
     expect(summary(outcome)).toMatchObject({code: 4, stdout: ''})
     expect(outcome.stderr).toMatch(/does not match the pinned fingerprint/)
     expect(outcome.stderr).toContain(`The server now presents ${sandbox.fingerprint}`)
@@ -304,9 +307,9 @@ describe('reaching the server', () => {
     const [withCa, withCaFromEnv, insecure] = await Promise.all([freshCase(), freshCase({PVE_LOGIN_CA_FILE: sandbox.caFile}), freshCase()])
     const base = ['--server', sandbox.pveUrl, '--realm', 'cli', '--store', 'file', ...robotBrowser()]
     const [caOutcome, caFromEnvOutcome, insecureOutcome] = await Promise.all([
-      runCli([...base, '--ca-file', sandbox.caFile], {env: withCa.env}),
-      runCli(base, {env: withCaFromEnv.env}),
-      runCli([...base, '--insecure'], {env: insecure.env}),
+      runInProcess([...base, '--ca-file', sandbox.caFile], {env: withCa.env}),
+      runInProcess(base, {env: withCaFromEnv.env}),
+      runInProcess([...base, '--insecure'], {env: insecure.env}),
     ])
     for (const outcome of [caOutcome, caFromEnvOutcome]) {
       expect(summary(outcome)).toMatchObject({code: 0, stdout: ''})
@@ -322,7 +325,7 @@ describe('reaching the server', () => {
 describe('the loopback listener', () => {
   test('turns away a wrong state, path, Host and method, and still completes the login', async () => {
     const login = await freshCase(THEN_ROBOT())
-    const outcome = await runCli([...connection(), ...scriptedBrowser('probe-then-run')], {env: login.env})
+    const outcome = await runInProcess([...connection(), ...scriptedBrowser('probe-then-run')], {env: login.env})
     expect(summary(outcome)).toMatchObject({code: 0, stdout: ''})
     expect(outcome.stderr).toContain('as alice@cli.')
     const {statuses} = await readBrowserReport(login.browserReport)
@@ -334,7 +337,7 @@ describe('the loopback listener', () => {
     await free.release()
     try {
       const login = await freshCase(THEN_ROBOT())
-      const outcome = await runCli([...connection(), '--port', `${taken.port},${free.port}`, ...scriptedBrowser('record-then-run')], {env: login.env})
+      const outcome = await runInProcess([...connection(), '--port', `${taken.port},${free.port}`, ...scriptedBrowser('record-then-run')], {env: login.env})
       expect(summary(outcome)).toMatchObject({code: 0, stdout: ''})
       expect(redirectPort((await readBrowserReport(login.browserReport)).url)).toBe(free.port)
     } finally {
@@ -346,7 +349,7 @@ describe('the loopback listener', () => {
     const {port, release} = await holdPort()
     try {
       const login = await freshCase()
-      const outcome = await runCli([...connection(), '--port', String(port), ...scriptedBrowser('record')], {env: login.env})
+      const outcome = await runInProcess([...connection(), '--port', String(port), ...scriptedBrowser('record')], {env: login.env})
       expect(summary(outcome)).toMatchObject({code: 2, stdout: ''})
       expect(outcome.stderr).toContain(`No port of ${port} is free on 127.0.0.1 for the login callback.`)
       await expectNoBrowserOpened(login)
@@ -434,7 +437,7 @@ describe('usage errors', () => {
     ['a port list that is not one', ['--port', '80,http']],
   ])('%s: exit 2 with a message and nothing on stdout', async (_what, extra) => {
     const login = await freshCase()
-    const outcome = await runCli([...connection(), ...scriptedBrowser('record'), ...extra], {env: login.env})
+    const outcome = await runInProcess([...connection(), ...scriptedBrowser('record'), ...extra], {env: login.env})
     expect(summary(outcome)).toMatchObject({code: 2, stdout: ''})
     expect(outcome.stderr).toMatch(/^pve-login: /)
     expect(outcome.stderr).not.toMatch(/unexpected error/)

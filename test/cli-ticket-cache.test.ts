@@ -6,11 +6,13 @@ import {setTimeout as delay} from 'node:timers/promises'
 
 import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
 
-import {cleanEnv, countRequests, loginArgs, makeTempDir, removeDir, runCli, seedLogin, startCli, type CliOptions, type CliResult} from './helpers/cli.js'
+import {cleanEnv, countRequests, loginArgs, makeTempDir, removeDir, runCli, startCli, type CliOptions, type CliResult} from './helpers/cli.js'
+import {runInProcess, seedLoginInProcess} from './helpers/in-process.js'
 import {startSandboxProcess, type RequestLogEntry, type SandboxProcess} from './helpers/sandbox.js'
 
 /**
- * The ticket cache as scripts meet it through the CLI: silent renewal, single-flight across processes (one renewal
+ * The ticket cache as scripts meet it through the CLI (in-process, except where several processes or a killed one
+ * are the point, and for stdout purity): silent renewal, single-flight across processes (one renewal
  * for twenty callers, one browser for ten), no browser for a background job, recovery from a killed lock holder,
  * and damaged entries. The sandbox's clock offset makes a ticket look old without waiting for it to age.
  */
@@ -40,7 +42,7 @@ async function newHome(): Promise<string> {
 async function homeWithTicketAged(ageSeconds: number): Promise<string> {
   const home = await newHome()
   await sandbox.setClock(-ageSeconds)
-  await seedLogin(sandbox, home)
+  await seedLoginInProcess(sandbox, home)
   await sandbox.setClock(0)
   await sandbox.resetLog()
   return home
@@ -50,8 +52,14 @@ function cliOptions(home: string, options: CliOptions = {}): CliOptions {
   return {...options, env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', ...options.env}}
 }
 
+/** A real process. */
 function cli(home: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return runCli(args, cliOptions(home, options))
+}
+
+/** In-process. */
+function run(home: string, args: readonly string[], options: {env?: Record<string, string | undefined>} = {}): Promise<CliResult> {
+  return runInProcess(args, {env: cliOptions(home, options).env})
 }
 
 async function storedSession(home: string): Promise<{ticket: string; issuedAt: string}> {
@@ -85,7 +93,7 @@ describe('renewal', () => {
   test('a ticket older than --min-valid allows is renewed by env once, silently, and then served from the cache', async () => {
     const home = await homeWithTicketAged(5000)
     const old = await storedSession(home)
-    const first = await cli(home, ['env', '--shell', 'json'])
+    const first = await run(home, ['env', '--shell', 'json'])
     expect(first.code).toBe(0)
     expect(first.stderr).toBe('')
     const variables = JSON.parse(first.stdout) as Record<string, string>
@@ -93,7 +101,7 @@ describe('renewal', () => {
     expect(variables['PROXMOX_VE_AUTH_TICKET']).toBe((await storedSession(home)).ticket)
     expect(calls(await sandbox.requestLog())).toEqual(['POST /api2/json/access/ticket 200'])
 
-    const second = await cli(home, ['env', '--shell', 'json'])
+    const second = await run(home, ['env', '--shell', 'json'])
     expect(second.stdout).toBe(first.stdout)
     expect(await sandbox.requestLog()).toHaveLength(1)
     expect(await versionWith(variables['PROXMOX_VE_AUTH_TICKET']!)).toBe(200)
@@ -101,9 +109,9 @@ describe('renewal', () => {
 
   test('--min-valid decides: 30m keeps a ticket with 35 minutes left, 40m renews it', async () => {
     const home = await homeWithTicketAged(7200 - 60 - 35 * 60)
-    expect((await cli(home, ['ticket', '--min-valid', '30m'])).code).toBe(0)
+    expect((await run(home, ['ticket', '--min-valid', '30m'])).code).toBe(0)
     expect(countRequests(await sandbox.requestLog(), 'POST', '/api2/json/access/ticket')).toBe(0)
-    expect((await cli(home, ['ticket', '--min-valid', '40m'])).code).toBe(0)
+    expect((await run(home, ['ticket', '--min-valid', '40m'])).code).toBe(0)
     expect(countRequests(await sandbox.requestLog(), 'POST', '/api2/json/access/ticket')).toBe(1)
   })
 
@@ -140,8 +148,8 @@ describe('login', () => {
     await writeFile(browser, `#!/bin/sh\ntouch '${marker}'\n`)
     await chmod(browser, 0o755)
 
-    const viaFlag = await cli(home, ['env', '--browser-command', browser])
-    const viaEnv = await cli(home, ['ticket'], {env: {BROWSER: browser}})
+    const viaFlag = await run(home, ['env', '--browser-command', browser])
+    const viaEnv = await run(home, ['ticket'], {env: {BROWSER: browser}})
     for (const result of [viaFlag, viaEnv]) {
       expect(result.code).toBe(3)
       expect(result.stdout).toBe('')
@@ -153,10 +161,24 @@ describe('login', () => {
     expect(await sandbox.requestLog()).toEqual([])
 
     // The same with --login: now the browser may open (the robot's, here), and it does.
-    const login = await cli(home, ['ticket', '--login', '--browser-command', sandbox.robotBrowser])
+    const login = await run(home, ['ticket', '--login', '--browser-command', sandbox.robotBrowser])
     expect(login.code).toBe(0)
     expect(login.stderr).toMatch(/Logged in to .* as alice@cli\./)
     expect(await versionWith(login.stdout.trim())).toBe(200)
+  })
+})
+
+describe('a person at the terminal', () => {
+  test('stdin and stderr are terminals: an empty store means a browser login without --login; otherwise exit 3', async () => {
+    const home = await newHome()
+    const args = ['ticket', ...loginArgs(sandbox)]
+    const env = cliOptions(home).env
+    const background = await runInProcess(args, {env})
+    expect({code: background.code, stdout: background.stdout}).toEqual({code: 3, stdout: ''})
+    const atTerminal = await runInProcess(args, {env, terminal: {stdin: true, stderr: true}})
+    expect(atTerminal.code).toBe(0)
+    expect(atTerminal.stderr).toMatch(/Logged in to .* as alice@cli\./)
+    expect(await versionWith(atTerminal.stdout.trim())).toBe(200)
   })
 })
 
@@ -184,16 +206,16 @@ describe('failures', () => {
     const [file] = (await readdir(join(home, 'sessions'))).filter((name) => name.endsWith('.json'))
     await writeFile(join(home, 'sessions', file!), '{"server": "https://truncated')
 
-    const env = await cli(home, ['env'])
+    const env = await run(home, ['env'])
     expect(env.code).toBe(3)
     expect(env.stdout).toBe('')
     expect(env.stderr).toMatch(/warning: Ignoring the unreadable stored session "alice@cli@127\.0\.0\.1:\d+" in \S+sessions; the next login replaces it\./)
-    const status = await cli(home, ['status'])
+    const status = await run(home, ['status'])
     expect(status.code).toBe(3)
     expect(status.stderr).toMatch(/The stored entry "alice@cli@127\.0\.0\.1:\d+" in \S+ is not a readable session/)
 
-    await seedLogin(sandbox, home)
-    const after = await cli(home, ['env', '--shell', 'sh'])
+    await seedLoginInProcess(sandbox, home)
+    const after = await run(home, ['env', '--shell', 'sh'])
     expect({code: after.code, stderr: after.stderr}).toEqual({code: 0, stderr: ''})
     expect((await storedSession(home)).ticket).toMatch(/^PVE:alice@cli:/)
   })

@@ -1,4 +1,7 @@
 /**
+ * The one way tests start the CLI as a process. Most command tests run in-process instead (helpers/in-process.ts);
+ * this is for what only a process shows: exit status, signals, the fast path in bin/run.js, stdout purity.
+ *
  * The built CLI (`node bin/run.js …`, so `npm run build` first) as a real process, the way a shell or a script would
  * run it, with an environment that holds nothing of the developer's own pve-login, Proxmox, proxy or display settings.
  * A test can also watch and talk to it while it runs (wait for output, write to stdin, send a signal), for what must
@@ -34,6 +37,8 @@ export interface CliOptions {
   input?: string
   /** Keep stdin open for writeLine() (paste mode). Default: closed at once, like `< /dev/null` (not a terminal). */
   keepStdinOpen?: boolean
+  /** Node options before bin/run.js, e.g. `['--import', hooks]` to watch which modules load. */
+  nodeArgs?: readonly string[]
   /** SIGKILL after this long, so a hung CLI fails its test (with signal SIGKILL) instead of the whole run. Default 30 s. */
   killAfterMs?: number
 }
@@ -72,7 +77,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
 
 export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
   const started = Date.now()
-  const child = spawn(process.execPath, [RUN_JS, ...args], {cwd: REPOSITORY_ROOT, env: cleanEnv(options.env)})
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), RUN_JS, ...args], {cwd: REPOSITORY_ROOT, env: cleanEnv(options.env)})
   let stdout = ''
   let stderr = ''
   // Each pending waitForStdout/waitForStderr; all of them look again whenever anything happens.

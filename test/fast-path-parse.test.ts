@@ -1,0 +1,104 @@
+/**
+ * The fast path (src/cli/fast-path.ts) and oclif must read the same argv alike: for every row, either both give the
+ * same flags, or the fast path steps aside (undefined) and oclif answers. The flags of env and ticket come from
+ * oclif.manifest.json (`npm run build` writes it), as in bin/run.js.
+ */
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {describe, expect, test} from '@jest/globals'
+import {Flags, Parser} from '@oclif/core'
+
+import {parseFastPathFlags, parseFlags, type ManifestFlag} from '../src/cli/fast-path.js'
+import {COMMANDS} from '../src/commands/index.js'
+import {REPOSITORY_ROOT} from './helpers/cli.js'
+
+type Flag = Parameters<typeof Parser.parse>[1]['flags']
+
+/** oclif's answer: the parsed flags without undefined values, or 'error' when it refuses the argv. */
+async function oclifFlags(flags: Flag, args: string[], env: NodeJS.ProcessEnv): Promise<Record<string, unknown> | 'error'> {
+  // oclif reads env-backed flags from process.env.
+  const saved = process.env
+  process.env = env
+  try {
+    const parsed = await Parser.parse(args, {flags, strict: true})
+    return Object.fromEntries(Object.entries(parsed.flags).filter(([, value]) => value !== undefined))
+  } catch {
+    return 'error'
+  } finally {
+    process.env = saved
+  }
+}
+
+interface Row {
+  args: string[]
+  env?: Record<string, string>
+  /** 'same': the fast path answers, as oclif does. 'defer': the fast path leaves it to oclif. */
+  fast: 'same' | 'defer'
+}
+
+const ROWS: Record<'env' | 'ticket', Row[]> = {
+  env: [
+    {args: [], fast: 'same'},
+    {args: ['--shell', 'fish'], fast: 'same'},
+    {args: ['--shell=json', '--for', 'telmate,ansible'], fast: 'same'},
+    {args: ['--for', 'bpg', '--for', 'packer'], fast: 'same'},
+    {args: ['-s', 'pve.example.com', '-r', 'cli', '--insecure'], fast: 'same'},
+    {args: ['--min-valid', '90m', '--no-login'], fast: 'same'},
+    {args: ['--login', '--browser-command', 'firefox --new-window'], fast: 'same'},
+    {args: [], env: {PVE_LOGIN_SERVER: 'https://pve.example.com', PVE_LOGIN_REALM: 'cli', PVE_LOGIN_STORE: 'file'}, fast: 'same'},
+    {args: ['--server', 'flag.example.com'], env: {PVE_LOGIN_SERVER: 'env.example.com'}, fast: 'same'},
+    {args: [], env: {PVE_LOGIN_STORE: 'nowhere'}, fast: 'defer'},
+    {args: ['--shell', 'tcsh'], fast: 'defer'},
+    {args: ['--for', 'terraform'], fast: 'defer'},
+    {args: ['--login', '--no-login'], fast: 'defer'},
+    {args: ['--bogus'], fast: 'defer'},
+    {args: ['extra-word'], fast: 'defer'},
+    {args: ['--server'], fast: 'defer'},
+  ],
+  ticket: [
+    {args: [], fast: 'same'},
+    {args: ['--json'], fast: 'same'},
+    {args: ['--json', '--min-valid', '30m', '--profile', 'lab'], fast: 'same'},
+    {args: ['--fingerprint', 'AB:CD', '--ca-file', '/tmp/ca.pem', '--store', 'none'], fast: 'same'},
+    {args: ['--store', 'cloud'], fast: 'defer'},
+    {args: ['--shell', 'sh'], fast: 'defer'},
+  ],
+}
+
+describe.each(['env', 'ticket'] as const)('%s: the fast path parses as oclif does', (id) => {
+  test.each(ROWS[id].map((row) => ({env: {}, ...row})))('$args with env $env', async ({args, env, fast}) => {
+    expect(existsSync(join(REPOSITORY_ROOT, 'oclif.manifest.json'))).toBe(true)
+    const fastFlags = parseFastPathFlags(id, [...args], env)
+    const oclif = await oclifFlags(COMMANDS[id].flags as Flag, [...args], env)
+    if (fast === 'same') {
+      expect(oclif).not.toBe('error')
+      expect(fastFlags).toEqual(oclif)
+    } else {
+      expect(fastFlags).toBeUndefined()
+    }
+  })
+})
+
+describe('env-backed boolean flags', () => {
+  // No boolean flag of env or ticket reads the environment today; a pair defined alike stands in for the next one.
+  const manifest: ManifestFlag[] = [{name: 'quiet', type: 'boolean', env: 'TEST_QUIET', allowNo: false}]
+  const flags = {quiet: Flags.boolean({env: 'TEST_QUIET'})} as Flag
+
+  test.each([
+    [{}, []],
+    [{TEST_QUIET: '1'}, []],
+    [{TEST_QUIET: 'true'}, []],
+    [{TEST_QUIET: 'YES'}, []],
+    [{TEST_QUIET: 'y'}, []],
+    [{TEST_QUIET: '0'}, []],
+    [{TEST_QUIET: 'false'}, []],
+    [{TEST_QUIET: 'no'}, []],
+    [{TEST_QUIET: 'anything'}, []],
+    [{TEST_QUIET: '0'}, ['--quiet']],
+  ] as [Record<string, string>, string[]][])('%j %j', async (env, args) => {
+    const oclif = await oclifFlags(flags, [...args], env)
+    expect(oclif).not.toBe('error')
+    expect(parseFlags(manifest, [...args], env)).toEqual(oclif)
+  })
+})
