@@ -13,7 +13,8 @@ import {runCommand} from './command-run.js'
 import {processIO, wantsJson, type CliIO} from './io.js'
 import {envResult, ticketResult, type EnvFlags, type TicketFlags} from './script-output.js'
 
-interface ManifestFlag {
+/** A flag as oclif.manifest.json describes it (the fields this parser reads). */
+export interface ManifestFlag {
   name: string
   type: 'boolean' | 'option'
   char?: string
@@ -65,7 +66,8 @@ function readManifestFlags(id: string): ManifestFlag[] | undefined {
   }
 }
 
-function parseFlags(manifestFlags: ManifestFlag[], args: string[], env: NodeJS.ProcessEnv): Record<string, unknown> | undefined {
+/** The fast path's parser over manifest flags: oclif's answer, or undefined to let oclif give it. */
+export function parseFlags(manifestFlags: ManifestFlag[], args: string[], env: NodeJS.ProcessEnv): Record<string, unknown> | undefined {
   const options: NonNullable<ParseArgsConfig['options']> = {}
   for (const flag of manifestFlags) {
     options[flag.name] = {type: flag.type === 'boolean' ? 'boolean' : 'string', multiple: flag.multiple === true, ...(flag.char ? {short: flag.char} : {})}
