@@ -12,7 +12,7 @@ export interface ErrorReport {
  * Turns any thrown value into words for a person. Our own errors carry a message and a hint; anything else is a
  * bug or an environment problem, shown as one line (the stack only with PVE_LOGIN_DEBUG=1).
  */
-export function reportError(error: unknown, env: NodeJS.ProcessEnv = process.env): ErrorReport {
+export function reportError(error: unknown, env: NodeJS.ProcessEnv): ErrorReport {
   if (isPveLoginError(error)) {
     const json: ErrorReport['json'] = {error: {code: error.code, message: error.message}}
     if (error.hint) json.error.hint = error.hint
