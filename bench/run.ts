@@ -33,8 +33,11 @@ function hasCommand(name: string): boolean {
   }
 }
 
-if (!process.env['PVE_LOGIN_KEYRING_SESSION'] && hasCommand('dbus-run-session') && hasCommand('gnome-keyring-daemon')) {
-  const child = spawn(join(repo, '.ci', 'with-secret-service'), [process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...argv], {stdio: 'inherit'})
+if (!process.env['PVE_LOGIN_BENCH_UNDER_KEYRING'] && hasCommand('dbus-run-session') && hasCommand('gnome-keyring-daemon')) {
+  const child = spawn(join(repo, '.ci', 'with-secret-service'), [process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...argv], {
+    stdio: 'inherit',
+    env: {...process.env, PVE_LOGIN_BENCH_UNDER_KEYRING: '1'},
+  })
   child.once('close', (code) => process.exit(code ?? 1))
 } else {
   await main()
