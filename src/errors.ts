@@ -1,6 +1,10 @@
+import {adviceHint, LIBRARY_WORDS, type Advice} from './advice.js'
+
 /**
  * Every failure the library reports is a PveLoginError with a stable `code` that callers (and the CLI's exit-code
  * mapping) can branch on, and a `hint` written for the person at the terminal: what to do next, in plain words.
+ * Hints name library options, never CLI flags; where a hint points at a setting, its facts are kept as `advice` so a
+ * caller (the CLI: src/cli/cli-wording.ts) can word it in its own terms.
  */
 export type PveLoginErrorCode =
   | 'INVALID_INPUT'
@@ -20,17 +24,22 @@ export type PveLoginErrorCode =
 export interface PveLoginErrorOptions {
   hint?: string
   cause?: unknown
+  /** The facts behind the hint; without `hint`, the hint is written from them in the library's words. */
+  advice?: Advice
 }
 
 export class PveLoginError extends Error {
   readonly code: PveLoginErrorCode
   readonly hint: string | undefined
+  /** What the hint points at (a setting, a value to pin, a login to run), as typed facts; see src/advice.ts. */
+  readonly advice: Advice | undefined
 
   constructor(code: PveLoginErrorCode, message: string, options: PveLoginErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : {cause: options.cause})
     this.name = new.target.name
     this.code = code
-    this.hint = options.hint
+    this.advice = options.advice
+    this.hint = options.hint ?? (options.advice ? adviceHint(options.advice, LIBRARY_WORDS) : undefined)
   }
 }
 
@@ -52,8 +61,13 @@ export class RealmError extends PveLoginError {
 
 /** A ticket is needed, none is usable, and an interactive (browser) login is not allowed here. */
 export class LoginRequiredError extends PveLoginError {
-  constructor(message: string, options: PveLoginErrorOptions = {}) {
+  /** The server and realm that need a login, when known. */
+  readonly server: string | undefined
+  readonly realm: string | undefined
+  constructor(message: string, options: PveLoginErrorOptions & {server?: string; realm?: string} = {}) {
     super('LOGIN_REQUIRED', message, options)
+    this.server = options.server
+    this.realm = options.realm
   }
 }
 
@@ -128,8 +142,11 @@ export class PveApiError extends PveLoginError {
 
 /** The requested ticket store cannot be used (no Secret Service, locked keychain, unwritable directory…). */
 export class StoreUnavailableError extends PveLoginError {
-  constructor(message: string, options: PveLoginErrorOptions = {}) {
+  /** The store that was tried. */
+  readonly store: 'keychain' | 'file' | 'none' | undefined
+  constructor(message: string, options: PveLoginErrorOptions & {store?: 'keychain' | 'file' | 'none'} = {}) {
     super('STORE_UNAVAILABLE', message, options)
+    this.store = options.store
   }
 }
 

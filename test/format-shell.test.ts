@@ -134,9 +134,10 @@ describe('renderVariables: values a format cannot carry are refused, never mangl
     expect(caught).toBeInstanceOf(InvalidInputError)
     const error = caught as InvalidInputError
     expect(error.message).toContain('PROXMOX_VE_AUTH_TICKET')
-    expect(error.message).toContain('--shell cmd')
+    expect(error.message).toContain('in cmd syntax')
     expect(error.message).not.toContain('secret-part')
-    expect(error.hint).toMatch(/pve-login exec/)
+    expect(error.hint).toMatch(/without a shell, or the json format/)
+    expect(error.advice).toEqual({kind: 'shell-cannot-carry'})
   })
 
   test('nothing is rendered when one value is refused', () => {

@@ -253,7 +253,8 @@ describe('PveClient TLS', () => {
     const error = await withClient({tls: {}}, (client) => failure(client.request('GET', '/version')))
     expect(error).toBeInstanceOf(TlsVerificationError)
     expect((error as TlsVerificationError).fingerprint).toBe(fingerprint)
-    expect((error as TlsVerificationError).hint).toContain(`--fingerprint ${fingerprint}`)
+    expect((error as TlsVerificationError).hint).toContain(`tls.fingerprint: "${fingerprint}"`)
+    expect((error as TlsVerificationError).advice).toEqual({kind: 'trust-certificate', fingerprint})
     expect((error as TlsVerificationError).hint).toMatch(/pvenode cert info/)
   })
 

@@ -102,7 +102,7 @@ describe('store choice in a process of its own', () => {
     const result = JSON.parse(stdout) as {kind: string; fallbacks: string[]; usernames: string[]}
     expect(result.kind).toBe('file')
     expect(result.fallbacks).toHaveLength(1)
-    expect(result.fallbacks[0]).toContain('--store keychain')
+    expect(result.fallbacks[0]).toContain('store: "keychain" makes this an error')
     expect(result.usernames).toEqual(["o'brien@cli"])
   })
 

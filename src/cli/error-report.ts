@@ -1,4 +1,5 @@
 import {isPveLoginError, RealmError, TlsVerificationError} from '../errors.js'
+import {cliHint} from './cli-wording.js'
 import {EXIT, exitCodeFor} from './exit-codes.js'
 
 /** What the CLI says about a failure: the exit code, lines for stderr, and the --json form for stdout. */
@@ -14,12 +15,13 @@ export interface ErrorReport {
  */
 export function reportError(error: unknown, env: NodeJS.ProcessEnv): ErrorReport {
   if (isPveLoginError(error)) {
+    const hint = cliHint(error)
     const json: ErrorReport['json'] = {error: {code: error.code, message: error.message}}
-    if (error.hint) json.error.hint = error.hint
+    if (hint) json.error.hint = hint
     if (error instanceof TlsVerificationError && error.fingerprint) json.error.fingerprint = error.fingerprint
     if (error instanceof RealmError) json.error.openidRealms = error.openidRealms
     const lines = [`pve-login: ${error.message}`]
-    if (error.hint) lines.push(...error.hint.split('\n').map((line, index) => (index === 0 ? `  hint: ${line}` : `        ${line}`)))
+    if (hint) lines.push(...hint.split('\n').map((line, index) => (index === 0 ? `  hint: ${line}` : `        ${line}`)))
     return {exitCode: exitCodeFor(error.code), text: forTerminal(lines.join('\n')) + '\n', json}
   }
   const message = error instanceof Error ? error.message : String(error)

@@ -45,7 +45,7 @@ export function isInsideExec(env: Readonly<Record<string, string | undefined>>):
 
 export function parseConsumer(value: string): Consumer {
   if ((CONSUMERS as readonly string[]).includes(value)) return value as Consumer
-  throw new InvalidInputError(`Unknown consumer "${value}" for --for.`, {hint: `Choose one of: ${CONSUMERS.join(', ')}.`})
+  throw new InvalidInputError(`Unknown consumer "${value}".`, {hint: `Choose one of: ${CONSUMERS.join(', ')}.`})
 }
 
 /** The concrete presets; `all` expands to these, in this order. */
@@ -96,7 +96,7 @@ export function sessionVariables(session: SessionCredentials, options: SessionVa
         variables.push([name, value])
       } else if (earlier !== value) {
         // Presets that share a name (ansible and proxmoxer, packer's PROXMOX_PASSWORD) must agree on its value.
-        throw new Error(`internal: ${name} has two different values for --for ${presets.join(',')}`)
+        throw new Error(`internal: ${name} has two different values for the consumers ${presets.join(',')}`)
       }
     }
   }

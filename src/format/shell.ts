@@ -17,8 +17,6 @@ export type EnvironmentVariable = readonly [name: string, value: string]
 /** Portable names only: every format here (and cmd's `set`, PowerShell's `$Env:`) takes these without quoting. */
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/
 
-const SHELL_HINT = 'Use `pve-login exec -- <command>` to pass the ticket without a shell, or --shell json.'
-
 export function parseShellFormat(value: string): ShellFormat {
   if ((SHELL_FORMATS as readonly string[]).includes(value)) return value as ShellFormat
   throw new InvalidInputError(`Unknown shell "${value}".`, {hint: `Choose one of: ${SHELL_FORMATS.join(', ')}.`})
@@ -68,7 +66,7 @@ export function unsetVariables(names: readonly string[], shell: ShellFormat): st
       return lines(names.map((name) => `set "${name}="`), '\r\n')
     case 'dotenv':
     case 'json':
-      throw new InvalidInputError(`--shell ${shell} has no way to unset variables.`, {hint: 'Choose sh, bash, zsh, fish, powershell or cmd.'})
+      throw new InvalidInputError(`The ${shell} format has no way to unset variables.`, {hint: 'Choose sh, bash, zsh, fish, powershell or cmd.'})
   }
 }
 
@@ -124,7 +122,7 @@ function checkNames(names: readonly string[]): void {
  */
 function checkValue(name: string, value: string, shell: ShellFormat): void {
   const refuse = (what: string, why: string): never => {
-    throw new InvalidInputError(`Cannot write ${name} for --shell ${shell}: its value contains ${what}, ${why}.`, {hint: SHELL_HINT})
+    throw new InvalidInputError(`Cannot write ${name} in ${shell} syntax: its value contains ${what}, ${why}.`, {advice: {kind: 'shell-cannot-carry'}})
   }
   // The process environment is a list of C strings: no format can hand a NUL through it.
   if (value.includes('\0')) refuse('a NUL character', 'which no environment variable can hold')

@@ -231,16 +231,6 @@ function explainLoginFailure(error: unknown, realm: string): unknown {
   if (!(error instanceof PveApiError) || error.status !== 401) return error
   return new AuthenticationFailedError(`PVE refused the login through realm ${realm} (401 ${error.pveMessage}); PVE does not say why, the node's log does.`, {
     cause: error,
-    hint: [
-      'Likely causes, most likely first:',
-      `(a) The realm ${realm} has a client secret (client-key), but the identity provider treats a loopback redirect as a ` +
-        'public client and refuses the secret (Entra ID: AADSTS700025). Fix: a second realm without client-key, backed by a ' +
-        'public/native app registration, for the command line.',
-      `(b) Your user does not exist on PVE and the realm's autocreate is off. Fix: an administrator creates the user ` +
-        `(user@${realm}) or turns on autocreate.`,
-      '(c) The login took longer than 10 minutes, or auth-url and login reached different cluster nodes (a load balancer ' +
-        'without sticky sessions: log in through one node with --login-node), or a clock is off (the node\'s or the IdP\'s).',
-      'The node\'s `journalctl -u pvedaemon` shows the real reason; see docs/troubleshooting.md.',
-    ].join('\n'),
+    advice: {kind: 'login-refused', realm},
   })
 }

@@ -119,28 +119,15 @@ function describeRefusal(code: string): string {
 }
 
 export function untrustedCertificateError(server: string, code: string, fingerprint: string | undefined): TlsVerificationError {
-  const pin = fingerprint ?? '<SHA-256 fingerprint>'
   return new TlsVerificationError(`The TLS certificate of ${server} ${describeRefusal(code)}.`, fingerprint, {
-    hint:
-      `${fingerprint ? `The server presented the certificate with SHA-256 fingerprint ${fingerprint}. ` : ''}` +
-      'Compare it with what `pvenode cert info` prints on the node, then either ' +
-      `pin it with --fingerprint ${pin}, ` +
-      'or trust the cluster CA with --ca-file (a copy of /etc/pve/pve-root-ca.pem from a node). ' +
-      'Use --insecure only as a last resort: it accepts any certificate, including an attacker\'s.',
+    advice: {kind: 'trust-certificate', fingerprint},
   })
 }
 
 export function certificateChangedError(server: string, fingerprint: string | undefined): TlsVerificationError {
-  return new TlsVerificationError(
-    `The TLS certificate of ${server} changed: it does not match the pinned fingerprint.`,
-    fingerprint,
-    {
-      hint:
-        'Either the certificate was renewed on the node, or someone is intercepting the connection. ' +
-        `${fingerprint ? `The server now presents ${fingerprint}. ` : ''}` +
-        'Check with `pvenode cert info` on the node; only if it shows the same fingerprint, pin the new one with --fingerprint.',
-    },
-  )
+  return new TlsVerificationError(`The TLS certificate of ${server} changed: it does not match the pinned fingerprint.`, fingerprint, {
+    advice: {kind: 'certificate-changed', fingerprint},
+  })
 }
 
 /**

@@ -74,7 +74,9 @@ export async function obtainSession(options: SessionOptions = {}): Promise<Obtai
     const interactive = options.interactive ?? Boolean(process.stdin.isTTY && process.stderr.isTTY)
     if (!interactive) {
       throw new LoginRequiredError(`No valid PVE ticket for realm ${settings.realm} on ${settings.server}, and an interactive login is not allowed here.`, {
-        hint: `Run: pve-login --server ${settings.server} --realm ${settings.realm}`,
+        server: settings.server,
+        realm: settings.realm,
+        advice: {kind: 'log-in', server: settings.server, realm: settings.realm},
       })
     }
     return done(await loginAndStore(settings, store, options), 'login')

@@ -5,7 +5,7 @@
 import type {SessionKey, SessionRecord} from './session-record.js'
 import type {SessionLogger} from './session-options.js'
 import {resolveSettingsIfChosen, resolveStorage, type SettingsInput} from './settings.js'
-import {openStore} from '../store/open-store.js'
+import {openSettingsStore} from './session-services.js'
 import type {StoreKind} from '../store/ticket-store.js'
 
 export interface ListSessionsOptions extends SettingsInput {
@@ -35,12 +35,7 @@ export async function listSessions(options: ListSessionsOptions = {}): Promise<S
   const settings = await resolveSettingsIfChosen(options)
   const selected = typeof settings === 'string' ? undefined : {server: settings.server, realm: settings.realm}
   const storage = typeof settings === 'string' ? resolveStorage(options) : settings
-  const store = openStore({
-    choice: storage.store,
-    stateDir: storage.paths.stateDir,
-    keychainTimeoutMs: options.keychainTimeoutMs,
-    onFallback: (message) => options.logger?.warn(message),
-  })
+  const store = openSettingsStore(storage, options)
   const {records, corrupt} = await store.list()
   return {records, corrupt, store: store.kind, location: store.location, selected}
 }

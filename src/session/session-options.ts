@@ -1,9 +1,14 @@
+import type {Notice} from '../advice.js'
 import type {LoginProgress} from '../login/login-flow.js'
 import type {Session} from './session.js'
 import type {SettingsInput} from './settings.js'
 
 export interface SessionLogger {
-  warn(message: string): void
+  /**
+   * A warning for a person, in the library's words. `notice` carries its facts when the text names a setting, so a
+   * caller with other words for settings (the CLI's flags) can say it its own way.
+   */
+  warn(message: string, notice?: Notice): void
 }
 
 export interface SessionOptions extends SettingsInput {

@@ -1,3 +1,4 @@
+import {LIBRARY_WORDS, noticeText, type Notice} from '../advice.js'
 import type {PveClient} from '../pve/pve-client.js'
 import {openStore} from '../store/open-store.js'
 import type {TicketStore} from '../store/ticket-store.js'
@@ -10,7 +11,10 @@ export function openSettingsStore(settings: StorageSettings, options: {keychainT
     choice: settings.store,
     stateDir: settings.paths.stateDir,
     keychainTimeoutMs: options.keychainTimeoutMs,
-    onFallback: (message) => options.logger?.warn(message),
+    onFallback: (fallback) => {
+      const notice: Notice = {kind: 'store-fallback', ...fallback}
+      options.logger?.warn(noticeText(notice, LIBRARY_WORDS), notice)
+    },
   })
 }
 

@@ -37,14 +37,10 @@ export function resolveStorage(input: Pick<SettingsInput, 'store' | 'env'>): Sto
 export async function resolveSettings(input: SettingsInput): Promise<Settings> {
   const settings = await resolveSettingsIfChosen(input)
   if (settings === 'no server') {
-    throw new InvalidInputError('No PVE server given, and none is remembered for this profile.', {
-      hint: 'Pass --server pve.example.com (or set PVE_LOGIN_SERVER) once; pve-login remembers it after a successful login.',
-    })
+    throw new InvalidInputError('No PVE server given, and none is remembered for this profile.', {advice: {kind: 'give-server'}})
   }
   if (settings === 'no realm') {
-    throw new InvalidInputError('No realm given, and none is remembered for this profile.', {
-      hint: 'Pass --realm NAME (or set PVE_LOGIN_REALM): the name of the PVE OpenID realm, as shown in the web UI login dialog.',
-    })
+    throw new InvalidInputError('No realm given, and none is remembered for this profile.', {advice: {kind: 'give-realm'}})
   }
   return settings
 }

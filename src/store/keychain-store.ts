@@ -1,3 +1,4 @@
+import type {Advice} from '../advice.js'
 import {StoreUnavailableError} from '../errors.js'
 import type {SessionRecord} from '../session/session-record.js'
 import {KEYCHAIN_SERVICE, parseSessionRecord, sessionAccount, type StoreListing, type TicketStore} from './ticket-store.js'
@@ -53,7 +54,7 @@ export class KeychainStore implements TicketStore {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         controller.abort()
-        reject(new StoreUnavailableError(`The keychain did not answer a ${operation} within ${this.timeoutMs / 1000} s.`, {hint: keychainHint()}))
+        reject(new StoreUnavailableError(`The keychain did not answer a ${operation} within ${this.timeoutMs / 1000} s.`, {advice: keychainAdvice(), store: 'keychain'}))
       }, this.timeoutMs)
       timer.unref()
     })
@@ -61,16 +62,13 @@ export class KeychainStore implements TicketStore {
       return await Promise.race([call(controller.signal), timeout])
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error
-      throw new StoreUnavailableError(`The keychain refused a ${operation}: ${(error as Error).message}`, {hint: keychainHint(), cause: error})
+      throw new StoreUnavailableError(`The keychain refused a ${operation}: ${(error as Error).message}`, {advice: keychainAdvice(), store: 'keychain', cause: error})
     } finally {
       clearTimeout(timer)
     }
   }
 }
 
-function keychainHint(): string {
-  if (process.platform === 'linux') {
-    return 'On Linux the keychain is the Secret Service (gnome-keyring, KeePassXC…) on the D-Bus session bus; it must be running and unlocked. Use --store file to keep tickets in a mode-0600 file instead.'
-  }
-  return 'Unlock the keychain, or use --store file to keep tickets in a mode-0600 file instead.'
+function keychainAdvice(): Advice {
+  return {kind: 'keychain-unavailable', platform: process.platform}
 }

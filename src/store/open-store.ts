@@ -1,5 +1,6 @@
 import {join} from 'node:path'
 
+import type {Notice} from '../advice.js'
 import {InvalidInputError, StoreUnavailableError} from '../errors.js'
 import type {SessionRecord} from '../session/session-record.js'
 import {FileStore} from './file-store.js'
@@ -9,19 +10,22 @@ import type {StoreKind, StoreListing, TicketStore} from './ticket-store.js'
 
 export type StoreChoice = StoreKind | 'auto'
 
+/** Why the keychain was given up (the error's message), and where the file store keeps tickets instead. */
+export type StoreFallback = Omit<Extract<Notice, {kind: 'store-fallback'}>, 'kind'>
+
 export interface OpenStoreOptions {
   /** `auto` (the default) is the keychain, falling back to the file store when the keychain cannot be used. */
   choice?: StoreChoice
   stateDir: string
   keychainTimeoutMs?: number
-  /** Told once, in words for a person, when `auto` falls back to the file store. */
-  onFallback?: (message: string) => void
+  /** Told once when `auto` falls back to the file store: why, and where tickets go instead. */
+  onFallback?: (fallback: StoreFallback) => void
 }
 
 export function parseStoreChoice(value: string | undefined): StoreChoice {
   if (value === undefined || value === '') return 'auto'
   if (value === 'auto' || value === 'keychain' || value === 'file' || value === 'none') return value
-  throw new InvalidInputError(`Unknown store "${value}".`, {hint: 'Use one of: keychain, file, none (PVE_LOGIN_STORE or --store).'})
+  throw new InvalidInputError(`Unknown store "${value}".`, {advice: {kind: 'choose-store'}})
 }
 
 export function sessionsDirectory(stateDir: string): string {
@@ -51,7 +55,7 @@ class FallbackStore implements TicketStore {
   private active: TicketStore
   private fellBack = false
 
-  constructor(private readonly preferred: TicketStore, private readonly fallback: TicketStore, private readonly onFallback?: (message: string) => void) {
+  constructor(private readonly preferred: TicketStore, private readonly fallback: TicketStore, private readonly onFallback?: (fallback: StoreFallback) => void) {
     this.active = preferred
   }
 
@@ -83,7 +87,7 @@ class FallbackStore implements TicketStore {
       if (!(error instanceof StoreUnavailableError)) throw error
       this.fellBack = true
       this.active = this.fallback
-      this.onFallback?.(`${error.message} Keeping tickets in ${this.fallback.location} (mode 0600) instead; --store keychain makes this an error.`)
+      this.onFallback?.({reason: error.message, location: this.fallback.location})
       return operation(this.active)
     }
   }

@@ -1,0 +1,113 @@
+/**
+ * Hints that tell a person which setting to change. The library names a setting by its option (`tls.fingerprint`),
+ * the CLI by its flag (`--fingerprint`), and a script that calls getSession must not be told to pass a flag it does
+ * not have. So an error carries the facts of its advice (this union), and the hint text is written once, here, in
+ * terms of a `Words` that says how to name things: LIBRARY_WORDS for the library's own `hint`, src/cli/cli-wording.ts
+ * for what the CLI prints.
+ */
+
+/** The settings a hint may point at, by their library names (SessionOptions, TlsOptions, renderVariables' format). */
+export type SettingName = 'server' | 'realm' | 'tls.fingerprint' | 'tls.caFile' | 'tls.insecure' | 'store' | 'loginNode' | 'shell'
+
+/** How a caller names what a person can do. */
+export interface Words {
+  /** A setting, or a setting with a value: `tls.fingerprint: "AA:…"` for the library, `--fingerprint AA:…` for the CLI. */
+  setting(name: SettingName, value?: string): string
+  /** How to start a browser login for this server and realm. */
+  login(server: string, realm: string): string
+  /** How to hand the variables to a program without a shell in between. */
+  withoutShell: string
+}
+
+/** The facts behind a hint. Errors keep them as `advice`, so any caller can word the hint its own way. */
+export type Advice =
+  /** The server's certificate is not trusted; `fingerprint` is what it presented, when it could be read. */
+  | {kind: 'trust-certificate'; fingerprint: string | undefined}
+  /** The certificate no longer matches the pinned fingerprint. */
+  | {kind: 'certificate-changed'; fingerprint: string | undefined}
+  /** The OS keychain cannot be used; the file store would work. */
+  | {kind: 'keychain-unavailable'; platform: NodeJS.Platform}
+  /** The store named is not one there is. */
+  | {kind: 'choose-store'}
+  | {kind: 'give-server'}
+  | {kind: 'give-realm'}
+  /** No usable ticket and no browser login allowed: a login where a person is, for this server and realm. */
+  | {kind: 'log-in'; server: string; realm: string}
+  /** PVE refused the login through this realm (its 401, which never says why). */
+  | {kind: 'login-refused'; realm: string}
+  /** A variable's value cannot be written in the chosen shell format. */
+  | {kind: 'shell-cannot-carry'}
+
+/** The library's words: option names, as a TypeScript caller writes them. */
+export const LIBRARY_WORDS: Words = {
+  setting: (name, value) => {
+    if (name === 'shell') return value === undefined ? 'another format' : `the ${value} format`
+    return value === undefined ? `the option ${name}` : `${name}: ${JSON.stringify(value)}`
+  },
+  login: (server, realm) => `login({server: ${JSON.stringify(server)}, realm: ${JSON.stringify(realm)}}) where a person can use a browser, or getSession with interactive: true`,
+  withoutShell: "the program's environment (spawn it with the variables)",
+}
+
+/** The hint for `advice`, in `words`. */
+export function adviceHint(advice: Advice, words: Words): string {
+  switch (advice.kind) {
+    case 'trust-certificate': {
+      const {fingerprint} = advice
+      return (
+        `${fingerprint ? `The server presented the certificate with SHA-256 fingerprint ${fingerprint}. ` : ''}` +
+        'Compare it with what `pvenode cert info` prints on the node, then either ' +
+        `pin it with ${words.setting('tls.fingerprint', fingerprint ?? '<SHA-256 fingerprint>')}, ` +
+        `or trust the cluster CA with ${words.setting('tls.caFile')} (a copy of /etc/pve/pve-root-ca.pem from a node). ` +
+        `Use ${words.setting('tls.insecure')} only as a last resort: it accepts any certificate, including an attacker's.`
+      )
+    }
+    case 'certificate-changed':
+      return (
+        'Either the certificate was renewed on the node, or someone is intercepting the connection. ' +
+        `${advice.fingerprint ? `The server now presents ${advice.fingerprint}. ` : ''}` +
+        `Check with \`pvenode cert info\` on the node; only if it shows the same fingerprint, pin the new one with ${words.setting('tls.fingerprint')}.`
+      )
+    case 'keychain-unavailable': {
+      const instead = `Use ${words.setting('store', 'file')} to keep tickets in a mode-0600 file instead.`
+      if (advice.platform === 'linux') {
+        return `On Linux the keychain is the Secret Service (gnome-keyring, KeePassXC…) on the D-Bus session bus; it must be running and unlocked. ${instead}`
+      }
+      return `Unlock the keychain, or ${instead.charAt(0).toLowerCase()}${instead.slice(1)}`
+    }
+    case 'choose-store':
+      return `Use one of: keychain, file, none (${words.setting('store')} or PVE_LOGIN_STORE).`
+    case 'give-server':
+      return `Pass ${words.setting('server', 'pve.example.com')} (or set PVE_LOGIN_SERVER) once; pve-login remembers it after a successful login.`
+    case 'give-realm':
+      return `Pass ${words.setting('realm', 'NAME')} (or set PVE_LOGIN_REALM): the name of the PVE OpenID realm, as shown in the web UI login dialog.`
+    case 'log-in':
+      return `Run: ${words.login(advice.server, advice.realm)}`
+    case 'login-refused':
+      return [
+        'Likely causes, most likely first:',
+        `(a) The realm ${advice.realm} has a client secret (client-key), but the identity provider treats a loopback redirect as a ` +
+          'public client and refuses the secret (Entra ID: AADSTS700025). Fix: a second realm without client-key, backed by a ' +
+          'public/native app registration, for the command line.',
+        `(b) Your user does not exist on PVE and the realm's autocreate is off. Fix: an administrator creates the user ` +
+          `(user@${advice.realm}) or turns on autocreate.`,
+        '(c) The login took longer than 10 minutes, or auth-url and login reached different cluster nodes (a load balancer ' +
+          `without sticky sessions: log in through one node with ${words.setting('loginNode')}), or a clock is off (the node's or the IdP's).`,
+        "The node's `journalctl -u pvedaemon` shows the real reason; see docs/troubleshooting.md.",
+      ].join('\n')
+    case 'shell-cannot-carry':
+      return `Use ${words.withoutShell} to pass the ticket without a shell, or ${words.setting('shell', 'json')}.`
+  }
+}
+
+/** A warning's facts, handed to SessionLogger.warn next to its text, so a caller may word it its own way. */
+export type Notice =
+  /** The keychain failed (`reason`); tickets go to the file store at `location` for the rest of the process. */
+  {kind: 'store-fallback'; reason: string; location: string}
+
+/** The text of a warning, in `words`. */
+export function noticeText(notice: Notice, words: Words): string {
+  switch (notice.kind) {
+    case 'store-fallback':
+      return `${notice.reason} Keeping tickets in ${notice.location} (mode 0600) instead; ${words.setting('store', 'keychain')} makes this an error.`
+  }
+}

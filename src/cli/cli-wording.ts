@@ -1,0 +1,34 @@
+/**
+ * The one place that turns the library's typed advice into CLI words: a setting becomes its flag, a login becomes
+ * the `pve-login` command that starts one. The library words the same advice with option names (src/advice.ts);
+ * the hint text itself is written once, there.
+ */
+import {adviceHint, noticeText, type Notice, type SettingName, type Words} from '../advice.js'
+import type {PveLoginError} from '../errors.js'
+
+const FLAGS: Record<SettingName, string> = {
+  server: '--server',
+  realm: '--realm',
+  'tls.fingerprint': '--fingerprint',
+  'tls.caFile': '--ca-file',
+  'tls.insecure': '--insecure',
+  store: '--store',
+  loginNode: '--login-node',
+  shell: '--shell',
+}
+
+export const CLI_WORDS: Words = {
+  setting: (name, value) => (value === undefined ? FLAGS[name] : `${FLAGS[name]} ${value}`),
+  login: (server, realm) => `pve-login --server ${server} --realm ${realm}`,
+  withoutShell: '`pve-login exec -- <command>`',
+}
+
+/** The hint the CLI shows for a library error: its advice in flags, or the library's hint when it names no setting. */
+export function cliHint(error: PveLoginError): string | undefined {
+  return error.advice ? adviceHint(error.advice, CLI_WORDS) : error.hint
+}
+
+/** A library warning as the CLI says it. */
+export function cliWarning(message: string, notice: Notice | undefined): string {
+  return notice ? noticeText(notice, CLI_WORDS) : message
+}
