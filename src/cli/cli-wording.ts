@@ -5,6 +5,7 @@
  */
 import {adviceHint, noticeText, type Notice, type SettingName, type Words} from '../advice.js'
 import type {PveLoginError} from '../errors.js'
+import type {SessionLogger} from '../session/session-options.js'
 
 const FLAGS: Record<SettingName, string> = {
   server: '--server',
@@ -31,4 +32,9 @@ export function cliHint(error: PveLoginError): string | undefined {
 /** A library warning as the CLI says it. */
 export function cliWarning(message: string, notice: Notice | undefined): string {
   return notice ? noticeText(notice, CLI_WORDS) : message
+}
+
+/** The logger the CLI hands the library: its warnings, in CLI words, to `warn`. */
+export function cliLogger(warn: (message: string) => void): SessionLogger {
+  return {warn: (message, notice) => warn(cliWarning(message, notice))}
 }

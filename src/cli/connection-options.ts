@@ -1,5 +1,5 @@
 import type {SessionOptions} from '../session/session-options.js'
-import {cliWarning} from './cli-wording.js'
+import {cliLogger} from './cli-wording.js'
 import type {CliIO} from './io.js'
 import {INSECURE_WARNING} from './terminal.js'
 
@@ -25,6 +25,6 @@ export function connectionOptions(flags: ConnectionFlagValues, signal: AbortSign
     tls: {fingerprint: flags.fingerprint, caFile: flags['ca-file'], insecure: flags.insecure},
     env: io.env,
     signal,
-    logger: {warn: (message, notice) => io.warn(cliWarning(message, notice))},
+    logger: cliLogger(io.warn),
   }
 }

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import type {CommandResult} from '../cli/command-result.js'
 import {leftoverVariablesHint, logoutReport} from '../cli/session-report.js'
+import {cliLogger} from '../cli/cli-wording.js'
 import type {SessionKey} from '../session/session-record.js'
 import {PveLoginCommand} from './base-command.js'
 import {connectionFlags} from './flags.js'
@@ -32,7 +33,7 @@ export default class Logout extends PveLoginCommand {
     const {flags} = await this.parse(Logout)
     const {logout} = await import('../session/logout.js')
     const input = {server: flags.server, realm: flags.realm, profile: flags.profile, store: flags.store}
-    const removed = await logout({...input, all: flags.all, logger: {warn: this.io.warn}})
+    const removed = await logout({...input, all: flags.all, logger: cliLogger(this.io.warn)})
     let selected: SessionKey | undefined
     if (removed.length === 0 && !flags.all) {
       const {resolveSettings} = await import('../session/settings.js')

@@ -1,5 +1,6 @@
 import type {CommandResult} from '../cli/command-result.js'
 import {statusExitCode, statusLoginHint} from '../cli/session-report.js'
+import {cliLogger} from '../cli/cli-wording.js'
 import {statusJson, type StatusSource} from '../format/session-json.js'
 import {renderStatusTable} from '../format/table.js'
 import {PveLoginCommand} from './base-command.js'
@@ -32,7 +33,7 @@ export default class Status extends PveLoginCommand {
     const {flags} = await this.parse(Status)
     const {listSessions} = await import('../session/session-list.js')
     const {DEFAULT_MIN_VALID_SECONDS} = await import('../session/renewal-policy.js')
-    const listing = await listSessions({server: flags.server, realm: flags.realm, profile: flags.profile, store: flags.store, logger: {warn: this.io.warn}})
+    const listing = await listSessions({server: flags.server, realm: flags.realm, profile: flags.profile, store: flags.store, logger: cliLogger(this.io.warn)})
     for (const account of listing.corrupt) {
       this.io.warn(`The stored entry "${account}" in ${listing.location} is not a readable session; the next login for it replaces it.`)
     }
