@@ -6,7 +6,7 @@
  * and never the CLI framework (@oclif/core): those load on first use, so a script that only reads a cached ticket
  * starts fast (test/library-import.test.ts checks it).
  */
-export {getSession, loginSession as login} from './session/get-session.js'
+export {getSession, login} from './session/get-session.js'
 export {logout, type LogoutOptions} from './session/logout.js'
 export {DEFAULT_MIN_VALID_SECONDS, RENEW_BEFORE_SECONDS} from './session/renewal-policy.js'
 export {Session} from './session/session.js'
@@ -48,7 +48,7 @@ export {
 // Lower-level pieces for callers that manage sessions themselves: one interactive login without cache or lock
 // (`login` above is the session-aware one most callers want), and the PVE HTTP client with its TLS trust. The
 // listener, callback waiting and browser launching stay internal: they are free to change.
-export {login as browserLogin, type LoginClient, type LoginOptions} from './login/login-flow.js'
+export {browserLogin, type LoginClient, type LoginOptions} from './login/login-flow.js'
 export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   PveClient,

@@ -2,7 +2,7 @@ import {createServer, get} from 'node:http'
 import {PassThrough} from 'node:stream'
 import {describe, expect, jest, test} from '@jest/globals'
 import {AbortedError, AuthenticationFailedError, InvalidInputError, PveApiError, RealmError} from '../src/errors.js'
-import {login, readPveState, type LoginClient, type LoginOptions, type LoginProgress} from '../src/login/login-flow.js'
+import {browserLogin, readPveState, type LoginClient, type LoginOptions, type LoginProgress} from '../src/login/login-flow.js'
 import type {CompleteLoginParams, PveRealm, TicketResponse} from '../src/pve/pve-client.js'
 import {failure} from './helpers/failure.js'
 
@@ -98,7 +98,7 @@ describe('login', () => {
     const visits: Promise<BrowserVisit>[] = []
     const opts = options(pve, {openBrowser: robotBrowser(visits)})
     const before = Date.now()
-    const record = await login(opts)
+    const record = await browserLogin(opts)
 
     expect(record).toEqual({
       server: 'https://pve.test:8006',
@@ -131,7 +131,7 @@ describe('login', () => {
     pve.loginResult = async () => ({...TICKET, ticket: 'opaque', clustername: undefined})
     const visits: Promise<BrowserVisit>[] = []
     const before = Date.now()
-    const record = await login(options(pve, {openBrowser: robotBrowser(visits), redirectHost: 'localhost'}))
+    const record = await browserLogin(options(pve, {openBrowser: robotBrowser(visits), redirectHost: 'localhost'}))
     expect(record.tlsPin).toBe('AB:CD')
     expect(record.clusterName).toBeUndefined()
     expect(Date.parse(record.issuedAt)).toBeGreaterThanOrEqual(before - 1000)
@@ -144,7 +144,7 @@ describe('login', () => {
   ])('realm %s is a RealmError listing the OpenID realms, and no browser opens', async (realm, message) => {
     const pve = new FakePve()
     const openBrowser = jest.fn<(url: string) => void>()
-    const error = await failure(login(options(pve, {realm, openBrowser})))
+    const error = await failure(browserLogin(options(pve, {realm, openBrowser})))
     expect(error).toBeInstanceOf(RealmError)
     expect(error.message).toMatch(message)
     expect((error as RealmError).openidRealms).toEqual(['cli', 'web'])
@@ -155,7 +155,7 @@ describe('login', () => {
 
   test('a malformed realm name is InvalidInputError before anything is sent', async () => {
     const pve = new FakePve()
-    expect(await failure(login(options(pve, {realm: 'foo bar'})))).toBeInstanceOf(InvalidInputError)
+    expect(await failure(browserLogin(options(pve, {realm: 'foo bar'})))).toBeInstanceOf(InvalidInputError)
     expect(pve.calls).toEqual([])
   })
 
@@ -165,7 +165,7 @@ describe('login', () => {
       throw new PveApiError(401, 'authentication failure')
     }
     const visits: Promise<BrowserVisit>[] = []
-    const error = await failure(login(options(pve, {openBrowser: robotBrowser(visits)})))
+    const error = await failure(browserLogin(options(pve, {openBrowser: robotBrowser(visits)})))
     expect(error).toBeInstanceOf(AuthenticationFailedError)
     const hint = (error as AuthenticationFailedError).hint ?? ''
     const order = ['client-key', 'AADSTS700025', 'without client-key', 'autocreate', '10 minutes', 'different cluster nodes', 'clock', 'docs/troubleshooting.md']
@@ -184,7 +184,7 @@ describe('login', () => {
     pve.loginResult = async () => {
       throw boom
     }
-    expect(await failure(login(options(pve, {openBrowser: robotBrowser([])})))).toBe(boom)
+    expect(await failure(browserLogin(options(pve, {openBrowser: robotBrowser([])})))).toBe(boom)
   })
 
   test('an auth-url whose state names another realm is refused before the browser opens', async () => {
@@ -192,7 +192,7 @@ describe('login', () => {
     pve.state = JSON.stringify({csrf_token: 'x', realm: 'web'})
     const openBrowser = jest.fn<(url: string) => void>()
     const opts = options(pve, {openBrowser})
-    const error = await failure(login(opts))
+    const error = await failure(browserLogin(opts))
     expect(error).toBeInstanceOf(PveApiError)
     expect(error.message).toMatch(/realm web, not cli/)
     expect(openBrowser).not.toHaveBeenCalled()
@@ -204,7 +204,7 @@ describe('login', () => {
     pve.authUrlResult = async () => {
       throw new PveApiError(500, 'Validation error: unexpected issuer URI')
     }
-    const error = await failure(login(options(pve)))
+    const error = await failure(browserLogin(options(pve)))
     expect(error).toBeInstanceOf(PveApiError)
     expect((error as PveApiError).hint).toMatch(/issuer-url/)
   })
@@ -226,7 +226,7 @@ describe('login', () => {
         input.write(`${back.href}\n`)
       },
     })
-    const record = await login(opts)
+    const record = await browserLogin(opts)
     expect(record.username).toBe('alice@cli')
     expect(pve.logins[0]!.code).toBe('pasted')
     const unavailable = opts.events.find((event) => event.type === 'browser-unavailable')
@@ -242,7 +242,7 @@ describe('login', () => {
         opts.events.push(event)
         if (event.type === 'waiting') controller.abort()
       }
-      expect(await failure(login(opts))).toBeInstanceOf(AbortedError)
+      expect(await failure(browserLogin(opts))).toBeInstanceOf(AbortedError)
       expect(opts.events.map((event) => event.type)).toEqual(['checking-realm', 'listening', 'browser-unavailable', 'waiting'])
     }
   })
@@ -251,14 +251,14 @@ describe('login', () => {
     const pve = new FakePve()
     const controller = new AbortController()
     const opts = options(pve, {openBrowser: () => controller.abort(), signal: controller.signal})
-    expect(await failure(login(opts))).toBeInstanceOf(AbortedError)
+    expect(await failure(browserLogin(opts))).toBeInstanceOf(AbortedError)
     expect(await portIsFree(listeningPort(opts.events))).toBe(true)
     expect(pve.calls).not.toContain('login')
   })
 
   test('a signal aborted before the start does nothing at all', async () => {
     const pve = new FakePve()
-    expect(await failure(login(options(pve, {signal: AbortSignal.abort()})))).toBeInstanceOf(AbortedError)
+    expect(await failure(browserLogin(options(pve, {signal: AbortSignal.abort()})))).toBeInstanceOf(AbortedError)
     expect(pve.calls).toEqual([])
   })
 })

@@ -1,7 +1,7 @@
 import {afterAll, afterEach, beforeAll, describe, expect, jest, test} from '@jest/globals'
 import {openBrowser} from '../src/login/browser.js'
 import {AuthenticationFailedError, IdpError, PveApiError, RealmError, TlsVerificationError} from '../src/errors.js'
-import {login, type LoginOptions, type LoginProgress} from '../src/login/login-flow.js'
+import {browserLogin, type LoginOptions, type LoginProgress} from '../src/login/login-flow.js'
 import {PveClient} from '../src/pve/pve-client.js'
 import {startSandboxProcess, type RequestLogEntry, type SandboxProcess} from './helpers/sandbox.js'
 import {failure} from './helpers/failure.js'
@@ -53,7 +53,7 @@ describe('login() against the sandbox', () => {
   test('realm cli: the robot signs in as alice and the result is a working SessionRecord', async () => {
     const options = sandboxLogin()
     const before = Date.now()
-    const record = await login(options)
+    const record = await browserLogin(options)
 
     expect(record).toMatchObject({
       server: sandbox.pveUrl,
@@ -86,7 +86,7 @@ describe('login() against the sandbox', () => {
   })
 
   test('realm misconf (client-key on a public client): AuthenticationFailedError whose hint starts with the client-key cause', async () => {
-    const error = await failure(login(sandboxLogin({realm: 'misconf'})))
+    const error = await failure(browserLogin(sandboxLogin({realm: 'misconf'})))
 
     expect(error).toBeInstanceOf(AuthenticationFailedError)
     const hint = (error as AuthenticationFailedError).hint ?? ''
@@ -103,7 +103,7 @@ describe('login() against the sandbox', () => {
     ['does-not-exist', /does not exist/],
   ])('realm %s: RealmError listing the OpenID realms, and the browser hook is never called', async (realm, message) => {
     const openBrowserHook = jest.fn<(url: string) => void>()
-    const error = await failure(login(sandboxLogin({realm, openBrowser: openBrowserHook})))
+    const error = await failure(browserLogin(sandboxLogin({realm, openBrowser: openBrowserHook})))
 
     expect(error).toBeInstanceOf(RealmError)
     expect(error.message).toMatch(message)
@@ -114,7 +114,7 @@ describe('login() against the sandbox', () => {
   })
 
   test('ROBOT_ACTION=deny: the IdP sends access_denied and the login ends with IdpError', async () => {
-    const error = await failure(login(sandboxLogin({env: robotEnv({ROBOT_ACTION: 'deny'})})))
+    const error = await failure(browserLogin(sandboxLogin({env: robotEnv({ROBOT_ACTION: 'deny'})})))
 
     expect(error).toBeInstanceOf(IdpError)
     expect((error as IdpError).idpError).toBe('access_denied')
@@ -122,7 +122,7 @@ describe('login() against the sandbox', () => {
   })
 
   test('a user PVE does not know, in a realm without autocreate: AuthenticationFailedError', async () => {
-    const error = await failure(login(sandboxLogin({realm: 'noauto', env: robotEnv({ROBOT_USER: 'alice'})})))
+    const error = await failure(browserLogin(sandboxLogin({realm: 'noauto', env: robotEnv({ROBOT_USER: 'alice'})})))
     expect(error).toBeInstanceOf(AuthenticationFailedError)
     expect((await sandbox.syslog()).map((entry) => entry.message).join('\n')).toMatch(/alice@noauto/)
   })
@@ -130,7 +130,7 @@ describe('login() against the sandbox', () => {
   test('a login that takes longer than PVE keeps the pending state: AuthenticationFailedError', async () => {
     const env = robotEnv()
     const error = await failure(
-      login(
+      browserLogin(
         sandboxLogin({
           openBrowser: async (url) => {
             // Eleven minutes pass on the PVE clock between auth-url and the code coming back.
@@ -145,26 +145,26 @@ describe('login() against the sandbox', () => {
   })
 
   test('bob in the noauto realm exists on PVE: the login works', async () => {
-    const record = await login(sandboxLogin({realm: 'noauto', env: robotEnv({ROBOT_USER: 'bob'})}))
+    const record = await browserLogin(sandboxLogin({realm: 'noauto', env: robotEnv({ROBOT_USER: 'bob'})}))
     expect(record.username).toBe('bob@noauto')
   })
 
   test('without a pin, the self-signed certificate is a TlsVerificationError with its fingerprint; nothing reaches PVE', async () => {
-    const error = await failure(login(sandboxLogin({tls: {}})))
+    const error = await failure(browserLogin(sandboxLogin({tls: {}})))
     expect(error).toBeInstanceOf(TlsVerificationError)
     expect((error as TlsVerificationError).fingerprint).toBe(sandbox.fingerprint)
     expect(await sandbox.requestLog()).toEqual([])
   })
 
   test('a CA file works as trust too, and then no pin is recorded', async () => {
-    const record = await login(sandboxLogin({tls: {caFile: sandbox.caFile}}))
+    const record = await browserLogin(sandboxLogin({tls: {caFile: sandbox.caFile}}))
     expect(record.username).toBe('alice@cli')
     expect(record.tlsPin).toBeUndefined()
   })
 
   test('a reverse proxy failing in front of PVE: a short PveApiError, no HTML', async () => {
     await sandbox.fault('/access/domains', '502')
-    const error = await failure(login(sandboxLogin()))
+    const error = await failure(browserLogin(sandboxLogin()))
     expect(error).toBeInstanceOf(PveApiError)
     expect((error as PveApiError).status).toBe(502)
     expect(error.message).not.toMatch(/</)

@@ -22,7 +22,7 @@ export interface ImplicitLoginFlags {
 }
 
 export interface ImplicitLogin {
-  /** Merge into the SessionOptions given to getSession/obtainSession. */
+  /** Merge into the SessionOptions given to getSession/getSessionRecord. */
   options: Pick<SessionOptions, 'interactive' | 'minValidSeconds' | 'browserCommand' | 'onProgress' | 'pasteInput'>
   /** Stops the progress display and lets go of stdin; call it once the session is there (or failed). */
   finish(): void

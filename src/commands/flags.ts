@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {CONSUMERS} from '../format/environment.js'
+import {DEFAULT_MIN_VALID_SECONDS} from '../session/renewal-policy.js'
 
 /** Flags every command that talks to a server shares. The library reads the same environment variables. */
 export const connectionFlags = {
@@ -49,7 +50,7 @@ export const jsonFlag = {
 export const sessionFlags = {
   'min-valid': Flags.string({
     helpValue: 'DURATION',
-    default: '60m',
+    default: `${DEFAULT_MIN_VALID_SECONDS / 60}m`,
     description: 'Renew the ticket when less than this is left (e.g. 90m, 1h30m; a PVE ticket lives 2h).',
   }),
   login: Flags.boolean({

@@ -66,12 +66,12 @@ client (no client secret): see docs/login.md. Exit codes: 0 ok, 2 usage, 4 TLS, 
 
   protected async execute(): Promise<CommandResult> {
     const {flags} = await this.parse(Login)
-    const {loginSession} = await import('../session/get-session.js')
+    const {login} = await import('../session/get-session.js')
     const progress = new LoginProgressView(this.io, {browserRequested: flags.browser})
     // An explicit login always offers the paste, even when stdin is a pipe (a script feeding the address).
     const paste = new PastePrompt(true, this.io)
     try {
-      const session = await loginSession({
+      const session = await login({
         ...this.connectionOptions(flags),
         ports: parsePorts(flags.port),
         redirectHost: flags['redirect-host'],

@@ -1,6 +1,6 @@
 import {implicitLogin, type ImplicitLoginFlags} from '../cli/implicit-login.js'
 import {obtainScriptSession} from '../cli/script-session.js'
-import type {ObtainedSession} from '../session/get-session.js'
+import type {SessionRecordResult} from '../session/get-session.js'
 import type {Session} from '../session/session.js'
 import {PveLoginCommand} from './base-command.js'
 
@@ -13,7 +13,7 @@ type SessionCommandFlags = Parameters<PveLoginCommand['connectionOptions']>[0] &
  */
 export abstract class SessionCommand extends PveLoginCommand {
   /** The stored session only, without the HTTP stack when the cache answers: for commands that hand the ticket on. */
-  protected obtainRecord(flags: SessionCommandFlags, options: {allowPaste?: boolean} = {}): Promise<ObtainedSession> {
+  protected obtainRecord(flags: SessionCommandFlags, options: {allowPaste?: boolean} = {}): Promise<SessionRecordResult> {
     return obtainScriptSession(flags, this.abort.signal, this.io, options)
   }
 

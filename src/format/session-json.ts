@@ -8,6 +8,7 @@ import type {SessionRecord} from '../session/session-record.js'
 import type {StoreKind} from '../store/ticket-store.js'
 import {hasClockSkew, ticketExpiresAt, usableSecondsLeft} from '../pve/ticket.js'
 import {SessionCorruptError} from '../errors.js'
+import {RENEW_BEFORE_SECONDS} from '../session/renewal-policy.js'
 
 /** `pve-login ticket --json`. */
 export interface TicketJson {
@@ -36,7 +37,7 @@ export interface SessionStatus {
   issuedAt: string
   expiresAt: string
   /**
-   * Whole seconds pve-login will still use the ticket: until expiresAt minus a safety margin (src/ticket.ts).
+   * Whole seconds pve-login will still use the ticket: until expiresAt minus a safety margin (src/pve/ticket.ts).
    * Negative once it is no longer used.
    */
   secondsLeft: number
@@ -58,13 +59,10 @@ export interface StatusOptions {
   now: Date
   /**
    * Renewal is due once fewer than this many usable seconds (secondsLeft) remain: the same measure as
-   * src/session.ts's RENEW_BEFORE_SECONDS and the CLI's --min-valid, so pass the value the caller renews at.
-   * Default 1800 (proxmox-login's REFRESH_EARLY_BY).
+   * minValidSeconds, so pass the value the caller renews at. Default RENEW_BEFORE_SECONDS (renewal-policy.ts).
    */
   renewBeforeSeconds?: number
 }
-
-export const DEFAULT_RENEW_BEFORE_SECONDS = 1800
 
 export function ticketJson(record: Pick<SessionRecord, 'server' | 'username' | 'ticket' | 'csrfToken' | 'clusterName' | 'issuedAt'>): TicketJson {
   const issuedAt = parseRecordTime(record.issuedAt, 'issue time')
@@ -86,7 +84,7 @@ export function sessionStatus(source: StatusSource, options: StatusOptions): Ses
   const expiresAt = ticketExpiresAt(issuedAt)
   const secondsLeft = Math.floor(usableSecondsLeft(issuedAt, options.now))
   const valid = secondsLeft > 0 && !hasClockSkew(issuedAt, options.now)
-  const renewBefore = options.renewBeforeSeconds ?? DEFAULT_RENEW_BEFORE_SECONDS
+  const renewBefore = options.renewBeforeSeconds ?? RENEW_BEFORE_SECONDS
   return {
     server: record.server,
     realm: record.realm,

@@ -36,13 +36,14 @@ export interface LoginOptions {
    * sessions: PVE keeps the pending login on the node that answered auth-url. The ticket then works cluster-wide.
    */
   loginNode?: string
-  /** Listener ports to try in order; default any free port. */
+  /** Listener ports to try in order (the IdP must allow the redirect URI for each); default any free port. */
   ports?: number[]
   redirectHost?: '127.0.0.1' | 'localhost'
   /** How long to wait for the browser to come back, in ms. Default 300 000 (PVE forgets a pending login after 10 min). */
   timeoutMs?: number
   /** Limit per HTTP request to PVE, in ms. Default 30 000. */
   requestTimeoutMs?: number
+  /** Cancels the login (AbortedError); the listener closes. */
   signal?: AbortSignal
   /**
    * Opens the IdP URL. Default: browserCommand, else BROWSER, else the system browser, unless canOpenBrowser() says
@@ -67,7 +68,7 @@ const REALM_PATTERN = /^[A-Za-z][A-Za-z0-9.\-_]+$/
  * The interactive login: check the realm, listen on 127.0.0.1, ask PVE for the IdP URL, open the browser, wait for the
  * redirect (or a pasted URL), and trade the code for a PVE ticket. Every exit path closes the listener.
  */
-export async function login(options: LoginOptions): Promise<SessionRecord> {
+export async function browserLogin(options: LoginOptions): Promise<SessionRecord> {
   const server = normalizeServer(options.server)
   const realm = checkRealmName(options.realm)
   const emit = (event: LoginProgress) => options.onProgress?.(event)

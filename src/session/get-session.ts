@@ -13,7 +13,7 @@ import type {SessionKey, SessionRecord} from './session-record.js'
 import {resolveSettings, type Settings} from './settings.js'
 
 /** A session as stored, with where it came from: what `getSession` builds a Session from. */
-export interface ObtainedSession {
+export interface SessionRecordResult {
   record: SessionRecord
   source: SessionSource
   settings: Settings
@@ -27,23 +27,23 @@ export interface ObtainedSession {
  * ticket with a failure.
  */
 export async function getSession(options: SessionOptions = {}): Promise<Session> {
-  const obtained = await obtainSession(options)
-  const client = await createClient(obtained.settings, options)
-  return new Session(obtained.record, obtained.source, client, obtained.store, obtained.settings, options.now ?? systemClock, options.logger)
+  const found = await getSessionRecord(options)
+  const client = await createClient(found.settings, options)
+  return new Session(found.record, found.source, client, found.store, found.settings, options.now ?? systemClock, options.logger)
 }
 
 /**
  * getSession without the Session object: the stored record only. The HTTP stack (undici) is loaded only when a
  * renewal or login is needed, so answering from the cache stays cheap (the CLI's `env` and `ticket` use this).
  */
-export async function obtainSession(options: SessionOptions = {}): Promise<ObtainedSession> {
+export async function getSessionRecord(options: SessionOptions = {}): Promise<SessionRecordResult> {
   const settings = await resolveSettings(options)
   const now = options.now ?? systemClock
   const minValid = options.minValidSeconds ?? DEFAULT_MIN_VALID_SECONDS
   const store = openSettingsStore(settings, options)
   const key: SessionKey = {server: settings.server, realm: settings.realm}
   const fresh = (record: SessionRecord): boolean => usableSecondsLeft(new Date(record.issuedAt), now()) >= minValid
-  const done = (record: SessionRecord, source: SessionSource): ObtainedSession => {
+  const done = (record: SessionRecord, source: SessionSource): SessionRecordResult => {
     warnAboutSkew(record, now, options.logger)
     return {record, source, settings, store}
   }
@@ -86,32 +86,15 @@ export async function obtainSession(options: SessionOptions = {}): Promise<Obtai
   }
 }
 
-/**
- * Runs the browser login (always, whatever is cached) and stores the result: what `pve-login login` does. The
- * package exports it as `login`.
- */
-export async function loginSession(options: LoginSessionOptions = {}): Promise<Session> {
+/** Runs the browser login (always, whatever is cached) and stores the result: what the `login` command does. */
+export async function login(options: LoginSessionOptions = {}): Promise<Session> {
   return getSession({...options, forceLogin: true, interactive: true})
 }
 
 async function loginAndStore(settings: Settings, store: TicketStore, options: SessionOptions): Promise<SessionRecord> {
-  const {login} = await import('../login/login-flow.js')
-  const record = await login({
-    server: settings.server,
-    realm: settings.realm,
-    tls: settings.tls,
-    loginNode: options.loginNode,
-    ports: options.ports,
-    redirectHost: options.redirectHost,
-    openBrowser: options.openBrowser,
-    browserCommand: options.browserCommand,
-    env: options.env,
-    pasteInput: options.pasteInput,
-    timeoutMs: options.timeoutMs,
-    requestTimeoutMs: options.requestTimeoutMs,
-    signal: options.signal,
-    onProgress: options.onProgress,
-  })
+  const {browserLogin} = await import('../login/login-flow.js')
+  // SessionOptions takes the login's options under the same names (session-options.ts picks them from LoginOptions).
+  const record = await browserLogin({...options, server: settings.server, realm: settings.realm, tls: settings.tls})
   await store.save(record)
   await rememberProfile(settings.paths.configDir, settings.profile, {
     server: settings.server,

@@ -1,5 +1,5 @@
 import type {Notice} from '../advice.js'
-import type {LoginProgress} from '../login/login-flow.js'
+import type {LoginOptions} from '../login/login-flow.js'
 import type {Session} from './session.js'
 import type {SettingsInput} from './settings.js'
 
@@ -11,38 +11,29 @@ export interface SessionLogger {
   warn(message: string, notice?: Notice): void
 }
 
-export interface SessionOptions extends SettingsInput {
+/** The browser login's options that getSession passes on as they are; LoginOptions documents each. */
+type LoginStepOptions = Pick<
+  LoginOptions,
+  'loginNode' | 'ports' | 'redirectHost' | 'timeoutMs' | 'requestTimeoutMs' | 'signal' | 'openBrowser' | 'browserCommand' | 'pasteInput' | 'onProgress'
+>
+
+/**
+ * getSession's options: where to log in (SettingsInput: server, realm, profile, store, tls, env), the browser login's
+ * own options (LoginOptions, when a login is needed; `requestTimeoutMs` and `signal` also bound renewals and the
+ * Session's requests), and what decides whether a login happens.
+ */
+export interface SessionOptions extends SettingsInput, LoginStepOptions {
   /**
    * May a browser login start when no cached or renewable ticket exists? Default: only when stdin and stderr are
    * terminals, so a background job never opens a browser.
    */
   interactive?: boolean
-  /** Renew (or log in) when the ticket has fewer seconds of use left than this. Default 3600. */
+  /** Renew (or log in) when the ticket has fewer seconds of use left than this. Default DEFAULT_MIN_VALID_SECONDS (3600). */
   minValidSeconds?: number
   /** Log in through the browser even when a usable ticket exists. */
   forceLogin?: boolean
-  /** How long to wait for the browser step, in ms (default 300 000). */
-  timeoutMs?: number
-  /** Limit per HTTP request to PVE (login, renewal and the Session's requests), in ms (default 30 000). */
-  requestTimeoutMs?: number
-  ports?: number[]
-  redirectHost?: '127.0.0.1' | 'localhost'
-  /**
-   * Send the login's auth-url and login calls to this node (e.g. `pve1.example.com`) instead of the server, for a
-   * load balancer without sticky sessions: PVE keeps a pending login on the node that answered auth-url. The
-   * session (and its ticket, valid cluster-wide) still belongs to the server.
-   */
-  loginNode?: string
-  /** Opens the IdP URL; `false` never opens one (the URL comes through onProgress). Default: see browserCommand. */
-  openBrowser?: ((url: string) => Promise<void> | void) | false
-  /** Command that opens a URL (appended as its last argument, no shell). Default: BROWSER, else the system browser. */
-  browserCommand?: string
-  /** Where a person may paste the redirected URL when the browser runs on another machine. */
-  pasteInput?: NodeJS.ReadableStream
-  onProgress?: (event: LoginProgress) => void
   /** Told about things a person should know (fallbacks, clock skew, another process logging in). */
   logger?: SessionLogger
-  signal?: AbortSignal
   keychainTimeoutMs?: number
   /** The clock. Tests and simulations move it; everything else leaves it alone. */
   now?: () => Date

@@ -19,7 +19,7 @@ export class Session {
   private keepAliveTimer: NodeJS.Timeout | undefined
   private closed = false
 
-  /** @internal Use getSession() or login() (loginSession inside the package). */
+  /** @internal Use getSession() or login(). */
   constructor(
     private current: SessionRecord,
     readonly source: SessionSource,
