@@ -59,6 +59,20 @@ describe('file store', () => {
     expect((await store.list()).corrupt).toEqual([])
   })
 
+  // The one check of a stored session: whatever the store hands out, formatters use without checking again.
+  test.each([
+    ['a server that is not a URL', {server: 'not a url'}],
+    ['an issue time that is not a date', {issuedAt: 'yesterday'}],
+    ['an empty ticket', {ticket: ''}],
+    ['a cluster name that is not text', {clusterName: 7}],
+  ])('an entry with %s is listed as corrupt, never as a session', async (_what, damage) => {
+    const store = new FileStore(sessionsDirectory(home))
+    await store.save(record())
+    const account = sessionAccount(record())
+    await writeFile(join(sessionsDirectory(home), encodeURIComponent(account) + '.json'), JSON.stringify({...record(), ...damage}))
+    expect(await store.list()).toEqual({records: [], corrupt: [account]})
+  })
+
   test('remove deletes one account and says whether it existed', async () => {
     const store = new FileStore(sessionsDirectory(home))
     await store.save(record())

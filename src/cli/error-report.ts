@@ -1,3 +1,4 @@
+import {forTerminal} from '../format/terminal-text.js'
 import {isPveLoginError, RealmError, TlsVerificationError} from '../errors.js'
 import {cliHint} from './cli-wording.js'
 import {EXIT, exitCodeFor} from './exit-codes.js'
@@ -43,14 +44,4 @@ export function reportError(error: unknown, env: NodeJS.ProcessEnv): ErrorReport
  */
 function isUsageErrorFromParser(error: unknown): boolean {
   return error instanceof Error && (error as Error & {oclif?: {exit?: unknown}}).oclif?.exit === 2
-}
-
-/**
- * Messages carry text from elsewhere (the IdP's error_description, PVE's message, a server's TLS error): control
- * characters in it would reach the terminal as escape sequences (clearing the screen, rewriting the line, setting the
- * title). Show them as \xNN instead; line breaks and tabs stay. The JSON form keeps the text as it came.
- */
-export function forTerminal(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }

@@ -4,6 +4,7 @@ import {detectShell, renderVariables, type ShellFormat} from '../format/shell.js
 import type {CommandResult} from './command-result.js'
 import type {CliIO} from './io.js'
 import {obtainScriptSession, type ScriptSessionFlags} from './script-session.js'
+import {ticketText, writeTicketFile, type TicketOutputFlags} from './ticket-output.js'
 
 export interface EnvFlags extends ScriptSessionFlags {
   shell?: ShellFormat
@@ -22,12 +23,15 @@ export async function envResult(flags: EnvFlags, signal: AbortSignal, io: CliIO)
   return {notes: notes.map((note) => `pve-login: note: ${note}`), text}
 }
 
-export interface TicketFlags extends ScriptSessionFlags {
-  json?: boolean
-}
+export interface TicketFlags extends ScriptSessionFlags, TicketOutputFlags {}
 
-/** `pve-login ticket`: the ticket and a newline, or the ticketJson object. */
+/** `pve-login ticket`: the ticket and a newline, the ticketJson object, a curl config or a cookie jar; or a private file. */
 export async function ticketResult(flags: TicketFlags, signal: AbortSignal, io: CliIO): Promise<CommandResult> {
   const {record} = await obtainScriptSession(flags, signal, io)
-  return flags.json ? {json: ticketJson(record)} : {text: `${record.ticket}\n`}
+  const text = ticketText(record, flags)
+  if (flags.output) {
+    await writeTicketFile(flags.output, text)
+    return {}
+  }
+  return flags.json ? {json: ticketJson(record)} : {text}
 }

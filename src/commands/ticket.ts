@@ -1,5 +1,8 @@
+import {Flags} from '@oclif/core'
+
 import type {CommandResult} from '../cli/command-result.js'
 import {ticketResult} from '../cli/script-output.js'
+import {TICKET_FORMATS} from '../cli/ticket-output.js'
 import {PveLoginCommand} from './base-command.js'
 import {connectionFlags, jsonFlag, sessionFlags} from './flags.js'
 
@@ -12,12 +15,26 @@ export default class Ticket extends PveLoginCommand {
   ].join('\n\n')
 
   static override examples = [
-    {description: 'A curl config (cookie and CSRF header) that keeps the ticket out of `ps`', command: `<%= config.bin %> ticket --json | jq -r '"cookie = \\"PVEAuthCookie=\\(.ticket)\\"\\nheader = \\"CSRFPreventionToken: \\(.csrfToken)\\""' > ~/.pve-curl && curl -K ~/.pve-curl https://pve.example.com:8006/api2/json/nodes`},
+    {description: 'A curl config (cookie and CSRF header, mode 0600) that keeps the ticket out of `ps`', command: '<%= config.bin %> ticket --format curl --output ~/.pve-curl && curl -K ~/.pve-curl https://pve.example.com:8006/api2/json/nodes'},
     {description: 'When does the ticket expire?', command: '<%= config.bin %> ticket --json | jq -r .expiresAt'},
     {description: 'A ticket good for the next 90 minutes, without ever opening a browser', command: '<%= config.bin %> ticket --min-valid 90m --no-login'},
   ]
 
-  static override flags = {...connectionFlags, ...sessionFlags, ...jsonFlag}
+  static override flags = {
+    ...connectionFlags,
+    ...sessionFlags,
+    ...jsonFlag,
+    format: Flags.option({
+      options: TICKET_FORMATS,
+      exclusive: ['json'],
+      description: 'Instead of the bare ticket: a curl config for `curl -K FILE` (cookie and CSRF header), or a Netscape cookie jar for `curl -b FILE` and `wget --load-cookies FILE`.',
+    })(),
+    output: Flags.string({
+      char: 'o',
+      helpValue: 'FILE',
+      description: 'Write to FILE instead of stdout: created with mode 0600, replaced atomically.',
+    }),
+  }
 
   protected async execute(): Promise<CommandResult> {
     const {flags} = await this.parse(Ticket)

@@ -1,9 +1,9 @@
 /**
- * Hand-offs for curl and wget (peers.md §3 item 10): a curl config file (`curl -K file URL`) that sends the
- * ticket cookie and the CSRF header, and a Netscape cookie jar (`curl -b jar`, `wget --load-cookies jar`). Both
- * keep the ticket off the command line, where `ps` would show it.
+ * Hand-offs for curl and wget (`pve-login ticket --format curl|cookie-jar`): a curl config file (`curl -K file URL`)
+ * that sends the ticket cookie and the CSRF header, and a Netscape cookie jar (`curl -b jar`, `wget --load-cookies
+ * jar`). Both keep the ticket off the command line, where `ps` would show it.
  */
-import {InvalidInputError, SessionCorruptError} from '../errors.js'
+import {InvalidInputError} from '../errors.js'
 import type {SessionRecord} from '../session/session-record.js'
 import {ticketExpiresAt} from '../pve/ticket.js'
 
@@ -35,15 +35,9 @@ export function renderCurlConfig(session: CurlSession): string {
  * ticket so curl and wget drop it themselves.
  */
 export function renderCookieJar(session: CurlSession): string {
-  let url: URL
-  try {
-    url = new URL(session.server)
-  } catch (error) {
-    throw new SessionCorruptError(`The session's server "${session.server}" is not a URL.`, {cause: error})
-  }
-  const issuedAt = new Date(session.issuedAt)
-  if (Number.isNaN(issuedAt.getTime())) throw new SessionCorruptError(`The session's issue time "${session.issuedAt}" is not a date.`)
-  const expires = Math.floor(ticketExpiresAt(issuedAt).getTime() / 1000)
+  // A stored record's server is a URL and its issue time a date: parseSessionRecord checked both.
+  const url = new URL(session.server)
+  const expires = Math.floor(ticketExpiresAt(new Date(session.issuedAt)).getTime() / 1000)
   const fields = [url.hostname, 'FALSE', '/', url.protocol === 'https:' ? 'TRUE' : 'FALSE', String(expires), 'PVEAuthCookie', cookieValue(session.ticket)]
   return ['# Netscape HTTP Cookie File', '# pve-login: use with curl -b <this file> or wget --load-cookies <this file>', fields.join('\t'), ''].join('\n')
 }

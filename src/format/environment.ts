@@ -3,7 +3,8 @@
  * here is one the consumer itself reads, taken from its source; docs/output-formats.md lists them with the file
  * each comes from. Pure: a session in, `[name, value]` pairs out.
  */
-import {SessionCorruptError, InvalidInputError} from '../errors.js'
+import {InvalidInputError} from '../errors.js'
+import {portOf} from '../pve/server-url.js'
 import type {SessionRecord} from '../session/session-record.js'
 import {ticketExpiresAt} from '../pve/ticket.js'
 import type {EnvironmentVariable} from './shell.js'
@@ -82,8 +83,8 @@ interface Endpoint {
  */
 export function sessionVariables(session: SessionCredentials, options: SessionVariablesOptions = {}): SessionVariables {
   const presets = expandConsumers(options.consumer)
-  const endpoint = parseEndpoint(session.server)
-  const expiresAt = formatTimestamp(ticketExpiresAt(parseIssuedAt(session.issuedAt)))
+  const endpoint = endpointOf(session.server)
+  const expiresAt = formatTimestamp(ticketExpiresAt(new Date(session.issuedAt)))
   const insecure = options.insecure === true
 
   const variables: EnvironmentVariable[] = []
@@ -228,21 +229,10 @@ export function competingCredentialWarnings(
   return warnings
 }
 
-function parseEndpoint(server: string): Endpoint {
-  let url: URL
-  try {
-    url = new URL(server)
-  } catch (error) {
-    throw new SessionCorruptError(`The session's server "${server}" is not a URL.`, {cause: error})
-  }
+/** The record's server is a URL: parseSessionRecord made sure of it when the store read it. */
+function endpointOf(server: string): Endpoint {
+  const url = new URL(server)
   // The record holds an origin; trimming the path too would break a PVE behind a path-prefix proxy, so keep it.
   const origin = `${url.origin}${url.pathname.replace(/\/+$/, '')}`
-  const port = url.port || (url.protocol === 'http:' ? '80' : '443')
-  return {origin, apiUrl: `${origin}/api2/json`, host: url.hostname, port}
-}
-
-function parseIssuedAt(issuedAt: string): Date {
-  const date = new Date(issuedAt)
-  if (Number.isNaN(date.getTime())) throw new SessionCorruptError(`The session's issue time "${issuedAt}" is not a date.`)
-  return date
+  return {origin, apiUrl: `${origin}/api2/json`, host: url.hostname, port: portOf(url)}
 }

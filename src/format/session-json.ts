@@ -7,7 +7,6 @@
 import type {SessionRecord} from '../session/session-record.js'
 import type {StoreKind} from '../store/ticket-store.js'
 import {hasClockSkew, ticketExpiresAt, usableSecondsLeft} from '../pve/ticket.js'
-import {SessionCorruptError} from '../errors.js'
 import {RENEW_BEFORE_SECONDS} from '../session/renewal-policy.js'
 
 /** `pve-login ticket --json`. */
@@ -65,7 +64,7 @@ export interface StatusOptions {
 }
 
 export function ticketJson(record: Pick<SessionRecord, 'server' | 'username' | 'ticket' | 'csrfToken' | 'clusterName' | 'issuedAt'>): TicketJson {
-  const issuedAt = parseRecordTime(record.issuedAt, 'issue time')
+  const issuedAt = new Date(record.issuedAt)
   return {
     endpoint: record.server.replace(/\/+$/, ''),
     username: record.username,
@@ -80,7 +79,7 @@ export function ticketJson(record: Pick<SessionRecord, 'server' | 'username' | '
 /** The `status --json` entry for one session, as of `options.now`. Carries no secret. */
 export function sessionStatus(source: StatusSource, options: StatusOptions): SessionStatus {
   const {record, store} = source
-  const issuedAt = parseRecordTime(record.issuedAt, 'issue time')
+  const issuedAt = new Date(record.issuedAt)
   const expiresAt = ticketExpiresAt(issuedAt)
   const secondsLeft = Math.floor(usableSecondsLeft(issuedAt, options.now))
   const valid = secondsLeft > 0 && !hasClockSkew(issuedAt, options.now)
@@ -115,10 +114,4 @@ export function renderJson(value: TicketJson | readonly SessionStatus[] | Sessio
  */
 export function formatTimestamp(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
-}
-
-function parseRecordTime(text: string, what: string): Date {
-  const date = new Date(text)
-  if (Number.isNaN(date.getTime())) throw new SessionCorruptError(`The session's ${what} "${text}" is not a date.`)
-  return date
 }

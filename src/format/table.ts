@@ -4,6 +4,7 @@
  */
 import {formatDuration} from './duration.js'
 import {sessionStatus, type StatusOptions, type StatusSource} from './session-json.js'
+import {forTerminal} from './terminal-text.js'
 
 const HEADERS = ['SERVER', 'REALM', 'USER', 'CLUSTER', 'EXPIRES-IN', 'STORE'] as const
 
@@ -12,7 +13,7 @@ export function renderStatusTable(rows: readonly StatusSource[], options: Status
   if (rows.length === 0) return 'No sessions.\n'
   const cells = rows.map((row) => {
     const status = sessionStatus(row, options)
-    return [serverLabel(status.server), status.realm, status.username, status.clusterName ?? '-', expiresIn(status), status.store].map(printable)
+    return [serverLabel(status.server), status.realm, status.username, status.clusterName ?? '-', expiresIn(status), status.store].map((cell) => forTerminal(cell, {lineBreaks: false}))
   })
   const table = [[...HEADERS], ...cells]
   const widths = HEADERS.map((_, column) => Math.max(...table.map((line) => displayWidth(line[column] ?? ''))))
@@ -36,15 +37,6 @@ function expiresIn(status: ReturnType<typeof sessionStatus>): string {
 /** `https://pve.example.com:8006` → `pve.example.com:8006`: the scheme is almost always https and costs width. */
 function serverLabel(server: string): string {
   return server.startsWith('https://') ? server.slice('https://'.length).replace(/\/+$/, '') : server
-}
-
-/**
- * The cluster name and realm come from the server: control characters (an ESC sequence could rewrite the
- * terminal) are shown as `\xNN` instead of being sent to it.
- */
-function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- the point is to find control characters
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }
 
 /** Columns a string takes in a terminal, counting code points (wide CJK characters are not special-cased). */

@@ -37,6 +37,11 @@ export function normalizeServer(input: string): string {
   return originOf(`https://${bare}${hasPort ? '' : `:${PVE_DEFAULT_PORT}`}`, text)
 }
 
+/** The port of a URL, spelled out even when it is the scheme's default (which URL leaves empty). */
+export function portOf(url: URL): string {
+  return url.port || (url.protocol === 'http:' ? '80' : '443')
+}
+
 function originOf(candidate: string, original: string): string {
   let url: URL
   try {

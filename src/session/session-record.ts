@@ -25,3 +25,28 @@ export interface SessionKey {
   server: string
   realm: string
 }
+
+/**
+ * Reads a stored secret back into a record; undefined when it is not a session pve-login wrote. The stores call this
+ * on everything they read, so a SessionRecord anywhere else has every field in shape: `server` is a URL and
+ * `issuedAt` a date. Formatters rely on that and check nothing again.
+ */
+export function parseSessionRecord(text: string): SessionRecord | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof value !== 'object' || value === null) return undefined
+  const candidate = value as Record<string, unknown>
+  for (const field of ['server', 'realm', 'username', 'ticket', 'csrfToken', 'issuedAt'] as const) {
+    if (typeof candidate[field] !== 'string' || candidate[field] === '') return undefined
+  }
+  if (!URL.canParse(candidate['server'] as string)) return undefined
+  if (Number.isNaN(Date.parse(candidate['issuedAt'] as string))) return undefined
+  for (const field of ['clusterName', 'loginAt', 'tlsPin'] as const) {
+    if (candidate[field] !== undefined && typeof candidate[field] !== 'string') return undefined
+  }
+  return candidate as unknown as SessionRecord
+}

@@ -1,9 +1,9 @@
 import {readdir, readFile, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import type {SessionRecord} from '../session/session-record.js'
+import {parseSessionRecord, type SessionRecord} from '../session/session-record.js'
 import {writePrivateFileAtomic} from './private-file.js'
-import {parseSessionRecord, sessionAccount, type StoreListing, type TicketStore} from './ticket-store.js'
+import {sessionAccount, type StoreListing, type TicketStore} from './ticket-store.js'
 
 const SUFFIX = '.json'
 

@@ -1,7 +1,7 @@
 import type {Advice} from '../advice.js'
 import {StoreUnavailableError} from '../errors.js'
-import type {SessionRecord} from '../session/session-record.js'
-import {KEYCHAIN_SERVICE, parseSessionRecord, sessionAccount, type StoreListing, type TicketStore} from './ticket-store.js'
+import {parseSessionRecord, type SessionRecord} from '../session/session-record.js'
+import {KEYCHAIN_SERVICE, sessionAccount, type StoreListing, type TicketStore} from './ticket-store.js'
 
 export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 3000
 

@@ -1,3 +1,4 @@
+import {portOf} from '../pve/server-url.js'
 import type {SessionKey, SessionRecord} from '../session/session-record.js'
 
 export type StoreKind = 'keychain' | 'file' | 'none'
@@ -24,33 +25,12 @@ export const KEYCHAIN_SERVICE = 'pve-login'
 /** `host:port` of a server origin, with the port always spelled out. */
 export function serverAuthority(server: string): string {
   const url = new URL(server)
-  const port = url.port || (url.protocol === 'http:' ? '80' : '443')
-  return `${url.hostname}:${port}`
+  return `${url.hostname}:${portOf(url)}`
 }
 
 /** The account name of a session's entry: `<userid>@<host:port>`, e.g. `alice@entra-cli@pve.example.com:8006`. */
 export function sessionAccount(record: Pick<SessionRecord, 'username' | 'server'>): string {
   return `${record.username}@${serverAuthority(record.server)}`
-}
-
-/** Reads a stored secret back into a record; undefined when it is not a session pve-login wrote. */
-export function parseSessionRecord(text: string): SessionRecord | undefined {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    return undefined
-  }
-  if (typeof value !== 'object' || value === null) return undefined
-  const candidate = value as Record<string, unknown>
-  for (const field of ['server', 'realm', 'username', 'ticket', 'csrfToken', 'issuedAt'] as const) {
-    if (typeof candidate[field] !== 'string' || candidate[field] === '') return undefined
-  }
-  if (Number.isNaN(Date.parse(candidate['issuedAt'] as string))) return undefined
-  for (const field of ['clusterName', 'loginAt', 'tlsPin'] as const) {
-    if (candidate[field] !== undefined && typeof candidate[field] !== 'string') return undefined
-  }
-  return candidate as unknown as SessionRecord
 }
 
 /** The freshest readable session for a server and realm. */
