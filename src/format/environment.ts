@@ -114,7 +114,7 @@ function presetVariables(preset: Preset, session: SessionCredentials, endpoint: 
       ]
     case 'bpg':
       // bpg/terraform-provider-proxmox fwprovider/provider.go. No PROXMOX_VE_USERNAME: bpg reads the user from the
-      // ticket, and the ticket outranks username/password anyway (docs/index.md); bpg never renews the ticket.
+      // ticket, and the ticket outranks username/password anyway (bpg's docs/index.md); bpg never renews the ticket.
       return [
         ['PROXMOX_VE_ENDPOINT', endpoint.origin],
         ['PROXMOX_VE_AUTH_TICKET', session.ticket],

@@ -96,8 +96,3 @@ function launcherStderr(): 'inherit' | 'ignore' {
     return 'ignore'
   }
 }
-
-/** The default opener as a hook for login({openBrowser}): `command` (e.g. from --browser-command) or BROWSER or `open`. */
-export function browserOpener(options: {command?: string; env?: NodeJS.ProcessEnv} = {}): (url: string) => Promise<void> {
-  return (url) => openBrowser(url, {browserCommand: options.command, env: options.env})
-}
