@@ -2,11 +2,10 @@ import {spawnSync} from 'node:child_process'
 import {chmod, readdir, readFile, writeFile} from 'node:fs/promises'
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
-import {setTimeout as delay} from 'node:timers/promises'
 
 import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
 
-import {cleanEnv, countRequests, loginArgs, makeTempDir, removeDir, runCli, startCli, type CliOptions, type CliResult} from './helpers/cli.js'
+import {cleanEnv, countRequests, loginArgs, makeTempDir, removeDir, runCli, type CliOptions, type CliResult} from './helpers/cli.js'
 import {runInProcess, seedLoginInProcess} from './helpers/in-process.js'
 import {startSandboxProcess, type RequestLogEntry, type SandboxProcess} from './helpers/sandbox.js'
 
@@ -73,15 +72,6 @@ async function versionWith(ticket: string): Promise<number> {
 }
 
 const calls = (log: readonly RequestLogEntry[]) => log.map((entry) => `${entry.method} ${entry.path} ${entry.status}`)
-
-/** Polls until `check` holds: for events only visible from outside (the sandbox's request log). */
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
-    await delay(50)
-  }
-}
 
 /** Every line of `env --shell sh` output is one export: nothing else may reach stdout. */
 function expectOnlyExports(stdout: string): void {
@@ -183,24 +173,7 @@ describe('a person at the terminal', () => {
 })
 
 describe('failures', () => {
-  test('a process killed with -9 while holding the lock in a renewal: the next call takes over once the lock is stale', async () => {
-    const home = await homeWithTicketAged(5000)
-    await sandbox.fault('/api2/json/access/ticket', 'hang')
-    const holder = startCli(['env', '--shell', 'json'], cliOptions(home))
-    await waitUntil('the renewal request hangs at the sandbox', async () => countRequests(await sandbox.requestLog(), 'POST', '/api2/json/access/ticket') === 1)
-    holder.child.kill('SIGKILL')
-    expect((await holder.finished).signal).toBe('SIGKILL')
-
-    const next = await cli(home, ['env', '--shell', 'json'], {killAfterMs: 30_000})
-    expect(next.code).toBe(0)
-    expect(next.stderr).toMatch(/Another pve-login is logging in or renewing this session; waiting for it/)
-    const log = await sandbox.requestLog()
-    expect(calls(log)).toEqual(['POST /api2/json/access/ticket null', 'POST /api2/json/access/ticket 200'])
-    // Taken over after the stale time (10 s), not after the 30 s request timeout of the dead holder.
-    expect(next.ms).toBeLessThan(20_000)
-    expect(await versionWith((JSON.parse(next.stdout) as Record<string, string>)['PROXMOX_VE_AUTH_TICKET']!)).toBe(200)
-  }, 45_000)
-
+  // A lock left by a process killed with -9 is taken over once stale: test/library-session.test.ts, with lockStaleMs.
   test('a corrupt store entry: a clear message on stderr, exit 3 without a terminal, and the next login replaces it', async () => {
     const home = await homeWithTicketAged(0)
     const [file] = (await readdir(join(home, 'sessions'))).filter((name) => name.endsWith('.json'))

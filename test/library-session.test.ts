@@ -1,6 +1,8 @@
+import {spawn} from 'node:child_process'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {createServer, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
+import {setTimeout as delay} from 'node:timers/promises'
 import {join} from 'node:path'
 
 import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
@@ -84,6 +86,15 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection, got a value')
 }
 
+/** Polls the sandbox's request log until `check` holds: the only place a request from another process shows. */
+async function waitForLog(what: string, check: (log: RequestLogEntry[]) => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check(await sandbox.requestLog())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
+    await delay(50)
+  }
+}
+
 const calls = (log: RequestLogEntry[]) => log.map((entry) => `${entry.method} ${entry.path} ${entry.status}`)
 const renewals = (log: RequestLogEntry[]) => log.filter((entry) => entry.method === 'POST' && entry.path === '/api2/json/access/ticket')
 
@@ -142,6 +153,33 @@ describe('getSession: the ways to a session', () => {
     expect(error).toBeInstanceOf(LoginRequiredError)
     expect(isPveLoginError(error) && error.code).toBe('LOGIN_REQUIRED')
     expect(await sandbox.requestLog()).toEqual([])
+  })
+})
+
+describe('getSession: a lock left by a killed process', () => {
+  test('a holder killed with -9 in the middle of a renewal: the next getSession takes over once the lock is stale (lockStaleMs)', async () => {
+    // A ticket PVE issued 5000 s ago: 2140 s of use left, under the default minValidSeconds, so getSession renews.
+    const options = await sandboxOptions({interactive: true})
+    await sandbox.setClock(-5000)
+    track(await getSession(options))
+    await sandbox.setClock(0)
+    await sandbox.fault('/api2/json/access/ticket', 'hang')
+    await sandbox.resetLog()
+    const holder = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'session-holder.ts'), sandbox.pveUrl, 'cli', sandbox.fingerprint], {
+      env: options.env,
+      stdio: 'ignore',
+    })
+    const killed = new Promise<NodeJS.Signals | null>((resolve) => holder.once('exit', (_code, signal) => resolve(signal)))
+    await waitForLog('the holder renews and its request hangs', (log) => log.some((entry) => entry.method === 'POST' && entry.path === '/api2/json/access/ticket'))
+    holder.kill('SIGKILL')
+    expect(await killed).toBe('SIGKILL')
+
+    const warnings: string[] = []
+    const session = track(await getSession({...options, interactive: false, lockStaleMs: 2000, logger: {warn: (message) => warnings.push(message)}}))
+    expect(session.source).toBe('renewed')
+    expect(warnings).toContain('Another pve-login is logging in or renewing this session; waiting for it…')
+    expect((await sandbox.requestLog()).filter((entry) => entry.path === '/api2/json/access/ticket').map((entry) => entry.status)).toEqual([null, 200])
+    expect((await session.get('/version'))).toMatchObject({version: expect.any(String)})
   })
 })
 

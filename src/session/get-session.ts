@@ -55,6 +55,7 @@ export async function getSessionRecord(options: SessionOptions = {}): Promise<Se
 
   const release = await acquireSessionLock(settings.paths.stateDir, key, {
     signal: options.signal,
+    staleMs: options.lockStaleMs,
     onWait: () => options.logger?.warn('Another pve-login is logging in or renewing this session; waiting for it…'),
   })
   let client: PveClient | undefined

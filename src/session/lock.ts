@@ -15,6 +15,8 @@ export interface SessionLockOptions {
   waitTimeoutMs?: number
   /** Called once when the lock is busy, so a CLI can say that another pve-login is working. */
   onWait?: () => void
+  /** How long a holder may go without refreshing the lock before it counts as dead (proper-lockfile's minimum: 2 s). Default LOCK_STALE_MS. */
+  staleMs?: number
 }
 
 export type ReleaseLock = () => Promise<void>
@@ -23,7 +25,7 @@ export type ReleaseLock = () => Promise<void>
  * One renewal or login at a time per server and realm, across processes. The lock sits on a dedicated file under
  * `<stateDir>/locks/`, never on the data, and is held across "read cache → renew or log in → write cache" so that
  * twenty parallel callers cause one renewal or one browser tab. proper-lockfile keeps the lock's mtime fresh while
- * the holder lives; a holder killed with -9 leaves a lock that turns stale after LOCK_STALE_MS and is taken over.
+ * the holder lives; a holder killed with -9 leaves a lock that turns stale after `staleMs` and is taken over.
  */
 export async function acquireSessionLock(stateDir: string, key: SessionKey, options: SessionLockOptions = {}): Promise<ReleaseLock> {
   const {lock} = await import('proper-lockfile')
@@ -37,7 +39,7 @@ export async function acquireSessionLock(stateDir: string, key: SessionKey, opti
     try {
       const release = await lock(target, {
         realpath: false,
-        stale: LOCK_STALE_MS,
+        stale: options.staleMs ?? LOCK_STALE_MS,
         retries: 0,
         // The default throws from a timer, killing the process; a compromised lock only weakens single-flight.
         onCompromised: () => {},

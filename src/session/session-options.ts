@@ -35,6 +35,12 @@ export interface SessionOptions extends SettingsInput, LoginStepOptions {
   /** Told about things a person should know (fallbacks, clock skew, another process logging in). */
   logger?: SessionLogger
   keychainTimeoutMs?: number
+  /**
+   * A process that logs in or renews holds a lock per server and realm; one killed with -9 leaves it behind, and the
+   * others take it over once it has not been refreshed for this long, in ms (at least 2000). Default 10 000.
+   * Processes that share sessions should agree on it: a holder refreshes the lock every half of its own value.
+   */
+  lockStaleMs?: number
   /** The clock. Tests and simulations move it; everything else leaves it alone. */
   now?: () => Date
 }
