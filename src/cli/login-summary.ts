@@ -1,4 +1,5 @@
 import {formatDuration} from '../format/duration.js'
+import type {SessionStatus} from '../format/session-json.js'
 import type {Session} from '../session/session.js'
 
 /** One or two lines for a person after a login: who, where, until when, kept where. */
@@ -9,13 +10,8 @@ export function loginSummary(session: Session, now: Date = new Date()): string {
   return `Logged in to ${session.server}${cluster} as ${session.username}.\nThe ticket is valid until ${session.expiresAt.toISOString()} (${left}) and ${kept}; later commands renew it silently.`
 }
 
-export interface LoginResultJson {
-  server: string
-  realm: string
-  username: string
-  clusterName: string | null
-  issuedAt: string
-  expiresAt: string
+/** `login --json`: the identity fields of a `status --json` entry, plus the store and (when asked for) the secret. */
+export interface LoginResultJson extends Pick<SessionStatus, 'server' | 'realm' | 'username' | 'clusterName' | 'issuedAt' | 'expiresAt'> {
   store: string
   ticket?: string
   csrfToken?: string

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {TICKET_FORMATS} from '../cli/ticket-output.js'
 import {CONSUMERS} from '../format/environment.js'
 import {DEFAULT_MIN_VALID_SECONDS} from '../session/renewal-policy.js'
 
@@ -79,5 +80,19 @@ export const consumerFlags = {
     delimiter: ',',
     helpValue: 'CONSUMER',
     description: 'Variables for this tool (repeatable, or comma-separated): bpg, telmate, packer, ansible, proxmoxer, all. Default: bpg\'s PROXMOX_VE_* plus PVE_LOGIN_USERNAME and PVE_LOGIN_EXPIRES_AT.',
+  }),
+}
+
+/** `ticket`'s other outputs: a curl config or cookie jar instead of the bare ticket, and a private file instead of stdout. */
+export const ticketOutputFlags = {
+  format: Flags.option({
+    options: TICKET_FORMATS,
+    exclusive: ['json'],
+    description: 'Instead of the bare ticket: a curl config for `curl -K FILE` (cookie and CSRF header), or a Netscape cookie jar for `curl -b FILE` and `wget --load-cookies FILE`.',
+  })(),
+  output: Flags.string({
+    char: 'o',
+    helpValue: 'FILE',
+    description: 'Write to FILE instead of stdout: created with mode 0600, replaced atomically.',
   }),
 }

@@ -1,10 +1,7 @@
-import {Flags} from '@oclif/core'
-
 import type {CommandResult} from '../cli/command-result.js'
 import {ticketResult} from '../cli/script-output.js'
-import {TICKET_FORMATS} from '../cli/ticket-output.js'
 import {PveLoginCommand} from './base-command.js'
-import {connectionFlags, jsonFlag, sessionFlags} from './flags.js'
+import {connectionFlags, jsonFlag, sessionFlags, ticketOutputFlags} from './flags.js'
 
 export default class Ticket extends PveLoginCommand {
   static override summary = 'Print the PVE ticket (or, with --json, the ticket, CSRF token, user and expiry).'
@@ -20,21 +17,7 @@ export default class Ticket extends PveLoginCommand {
     {description: 'A ticket good for the next 90 minutes, without ever opening a browser', command: '<%= config.bin %> ticket --min-valid 90m --no-login'},
   ]
 
-  static override flags = {
-    ...connectionFlags,
-    ...sessionFlags,
-    ...jsonFlag,
-    format: Flags.option({
-      options: TICKET_FORMATS,
-      exclusive: ['json'],
-      description: 'Instead of the bare ticket: a curl config for `curl -K FILE` (cookie and CSRF header), or a Netscape cookie jar for `curl -b FILE` and `wget --load-cookies FILE`.',
-    })(),
-    output: Flags.string({
-      char: 'o',
-      helpValue: 'FILE',
-      description: 'Write to FILE instead of stdout: created with mode 0600, replaced atomically.',
-    }),
-  }
+  static override flags = {...connectionFlags, ...sessionFlags, ...jsonFlag, ...ticketOutputFlags}
 
   protected async execute(): Promise<CommandResult> {
     const {flags} = await this.parse(Ticket)
