@@ -3,7 +3,7 @@ import {ticketJson} from '../format/session-json.js'
 import {detectShell, renderVariables, type ShellFormat} from '../format/shell.js'
 import type {CommandResult} from './command-result.js'
 import type {CliIO} from './io.js'
-import {obtainScriptSession, type ScriptSessionFlags} from './script-session.js'
+import {getCommandSessionRecord, type ScriptSessionFlags} from './script-session.js'
 import {ticketText, writeTicketFile, type TicketOutputFlags} from './ticket-output.js'
 
 export interface EnvFlags extends ScriptSessionFlags {
@@ -16,7 +16,7 @@ export async function envResult(flags: EnvFlags, signal: AbortSignal, io: CliIO)
   const shell = flags.shell ?? detectShell(io.env, io.platform)
   const consumer = flags.for?.map(parseConsumer)
   for (const message of competingCredentialWarnings(io.env, {consumer})) io.warn(message)
-  const {record} = await obtainScriptSession(flags, signal, io)
+  const {record} = await getCommandSessionRecord(flags, signal, io)
   const {variables, notes} = sessionVariables(record, {consumer, insecure: flags.insecure})
   // Rendered in full before anything is written: a refused value must not leave half a script on stdout.
   const text = renderVariables(variables, shell)
@@ -27,7 +27,7 @@ export interface TicketFlags extends ScriptSessionFlags, TicketOutputFlags {}
 
 /** `pve-login ticket`: the ticket and a newline, the ticketJson object, a curl config or a cookie jar; or a private file. */
 export async function ticketResult(flags: TicketFlags, signal: AbortSignal, io: CliIO): Promise<CommandResult> {
-  const {record} = await obtainScriptSession(flags, signal, io)
+  const {record} = await getCommandSessionRecord(flags, signal, io)
   const text = ticketText(record, flags)
   if (flags.output) {
     await writeTicketFile(flags.output, text)

@@ -1,4 +1,6 @@
 import type {SessionRecordResult} from '../session/get-session.js'
+import type {Session} from '../session/session.js'
+import type {SessionOptions, SessionSource} from '../session/session-options.js'
 import {connectionOptions, type ConnectionFlagValues} from './connection-options.js'
 import {implicitLogin, type ImplicitLoginFlags} from './implicit-login.js'
 import type {CliIO} from './io.js'
@@ -9,13 +11,36 @@ export type ScriptSessionFlags = ConnectionFlagValues & ImplicitLoginFlags
  * The stored session for a command that hands the ticket on (env, exec, ticket): cached, renewed, or a browser
  * login when a person is there. The HTTP stack loads only when the cache cannot answer.
  */
-export async function obtainScriptSession(flags: ScriptSessionFlags, signal: AbortSignal, io: CliIO, options: {allowPaste?: boolean} = {}): Promise<SessionRecordResult> {
+export function getCommandSessionRecord(flags: ScriptSessionFlags, signal: AbortSignal, io: CliIO, options: {allowPaste?: boolean} = {}): Promise<SessionRecordResult> {
+  return withImplicitLogin(flags, signal, io, options, async (sessionOptions) => {
+    const {getSessionRecord} = await import('../session/get-session.js')
+    const found = await getSessionRecord(sessionOptions)
+    return {result: found, source: found.source, who: found.record}
+  })
+}
+
+/** The same for a command that makes requests itself (api, refresh): a Session, which the caller closes. */
+export function getCommandSession(flags: ScriptSessionFlags, signal: AbortSignal, io: CliIO, overrides: Pick<SessionOptions, 'minValidSeconds'> = {}): Promise<Session> {
+  return withImplicitLogin(flags, signal, io, {}, async (sessionOptions) => {
+    const {getSession} = await import('../session/get-session.js')
+    const session = await getSession({...sessionOptions, ...overrides})
+    return {result: session, source: session.source, who: session}
+  })
+}
+
+/** The shared policy: the implicit-login options, one line when a browser login happened, the progress view stopped. */
+async function withImplicitLogin<T>(
+  flags: ScriptSessionFlags,
+  signal: AbortSignal,
+  io: CliIO,
+  options: {allowPaste?: boolean},
+  get: (sessionOptions: SessionOptions) => Promise<{result: T; source: SessionSource; who: {server: string; username: string}}>,
+): Promise<T> {
   const login = implicitLogin(flags, io, {allowPaste: options.allowPaste ?? true})
-  const {getSessionRecord} = await import('../session/get-session.js')
   try {
-    const obtained = await getSessionRecord({...connectionOptions(flags, signal, io), ...login.options})
-    if (obtained.source === 'login') io.info(`Logged in to ${obtained.record.server} as ${obtained.record.username}.`)
-    return obtained
+    const {result, source, who} = await get({...connectionOptions(flags, signal, io), ...login.options})
+    if (source === 'login') io.info(`Logged in to ${who.server} as ${who.username}.`)
+    return result
   } finally {
     login.finish()
   }

@@ -41,7 +41,7 @@ export default class Api extends SessionCommand {
   protected async execute(): Promise<CommandResult> {
     const {args, flags} = await this.parse(Api)
     const request = parseApiRequest(args.path, flags.method, flags.field ?? [])
-    const session = await this.openSession(flags)
+    const session = await this.getSession(flags)
     try {
       const data = await session.request(request.method, request.path, request.params, {signal: this.abort.signal})
       return {text: `${JSON.stringify(data ?? null, null, flags.raw ? undefined : 2)}\n`}

@@ -52,7 +52,7 @@ export default class Exec extends SessionCommand {
     const {flags} = await this.parse(Exec, this.commandLine.own)
     const consumer = flags.for?.map(parseConsumer)
     for (const message of competingCredentialWarnings(this.io.env, {consumer})) this.io.warn(message)
-    const {record} = await this.obtainRecord(flags, {allowPaste: false})
+    const {record} = await this.getSessionRecord(flags, {allowPaste: false})
     const {variables, notes} = sessionVariables(record, {consumer, insecure: flags.insecure})
     for (const note of notes) this.io.info(`pve-login: note: ${note}`)
     const env = {...this.io.env, ...Object.fromEntries(variables), [EXEC_MARKER.name]: EXEC_MARKER.value}

@@ -28,7 +28,7 @@ export default class Refresh extends SessionCommand {
   protected async execute(): Promise<CommandResult> {
     const {flags} = await this.parse(Refresh)
     // Any usable ticket will do as the password: without this, a ticket under --min-valid would be renewed twice.
-    const session = await this.openSession(flags, {minValidSeconds: 1})
+    const session = await this.getSession(flags, {minValidSeconds: 1})
     try {
       if (session.source === 'cache') await session.renew()
       const now = this.io.now()
