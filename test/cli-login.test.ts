@@ -18,7 +18,7 @@ import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
 import {signInAtIdp} from './sandbox/idp-sign-in.js'
 
 const SCRIPTED_BROWSER = fileURLToPath(new URL('./fixtures/scripted-browser.mjs', import.meta.url))
-const OPENID_REALMS = 'cli, misconf, ui, noauto, broken'
+const OPENID_REALMS = 'cli, misconf, ui, noauto, broken, secret, secret-nokey, keycloak, es256, plainpkce'
 
 let sandbox: SandboxProcess
 let scratch: string

@@ -510,3 +510,92 @@ describe('identity provider', () => {
     await expect(signInAtIdp(url, {username: 'alice', password: 'alice-password'})).rejects.toThrow(/HTTP 400.*redirect_uri/)
   })
 })
+
+describe('broken on purpose: what pve-login doctor must find', () => {
+  async function discovery(issuer: string): Promise<Record<string, unknown>> {
+    const response = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)
+    expect(response.status).toBe(200)
+    return (await response.json()) as Record<string, unknown>
+  }
+
+  function realmConfig(ticket: string, realm: string) {
+    return sandbox.pve(`/api2/json/access/domains/${realm}`, {headers: cookie(ticket)})
+  }
+
+  test('an issuer at a Keycloak-shaped sub-path: endpoints below it, and the login works', async () => {
+    const url = await authUrl('keycloak')
+    expect(`${url.origin}${url.pathname}`).toBe(`${sandbox.idpUrl}/realms/sandbox/auth`)
+    expect((await discovery(`${sandbox.idpUrl}/realms/sandbox`)).issuer).toBe(`${sandbox.idpUrl}/realms/sandbox`)
+    expect((await loginAs('keycloak')).username).toBe('alice@keycloak')
+  })
+
+  test('an IdP signing with ES256: PVE 9 accepts it, PVE 8 (RS256 only) answers its bare 401', async () => {
+    expect((await discovery(`${sandbox.idpUrl}/application/o/pve/`)).id_token_signing_alg_values_supported).toEqual(['ES256'])
+    expect((await loginAs('es256')).username).toBe('alice@es256')
+    await sandbox.setPveVersion('8.4.1')
+    const login = await loginAs('cli')
+    expect(JSON.parse((await sandbox.pve('/api2/json/version', {headers: cookie(login.ticket)})).body)).toMatchObject({data: {version: '8.4.1', release: '8.4'}})
+    expectAuthenticationFailure(await openidLogin(await signIn('es256')))
+    expect((await sandbox.syslog()).at(-1)?.message).toMatch(/msg=Failed to verify ID token: /)
+  })
+
+  test('an IdP without S256 advertises plain as its only PKCE method', async () => {
+    expect((await discovery(`${sandbox.idpUrl}/tenant-0000/v2.0`)).code_challenge_methods_supported).toEqual(['plain'])
+    expect((await discovery(sandbox.idpUrl)).code_challenge_methods_supported).toEqual(['S256'])
+  })
+
+  test('a confidential client allowing loopback redirects: with the client-key the login works, without it the IdP refuses', async () => {
+    expect((await loginAs('secret')).username).toBe('alice@secret')
+    expectAuthenticationFailure(await openidLogin(await signIn('secret-nokey')))
+    expect(await sandbox.idpEvents()).toContainEqual(expect.objectContaining({event: 'grant.error', error: 'invalid_client', client_id: 'pve-secret-cli'}))
+  })
+
+  test("a client whose redirect URIs exclude ours: the IdP's own error page at the authorization endpoint", async () => {
+    const response = await fetch(await authUrl('ui'), {redirect: 'manual'})
+    expect(response.status).toBe(400)
+    const page = await response.text()
+    expect(page).toContain('invalid_redirect_uri')
+    expect(page).toContain('redirect_uri did not match any of the client&#39;s registered redirect_uris')
+  })
+
+  test('groups-claim: each group becomes <group>-<realm>, created on the fly; two realms give two groups', async () => {
+    const cli = await loginAs('cli')
+    const ui = await openidLogin(await signIn('ui', 'alice', 'https://127.0.0.1:8006'))
+    expect(ui.status).toBe(200)
+    const users = await sandbox.users()
+    expect(users.find((user) => user.userid === 'alice@cli')?.groups).toEqual(['admins-cli', 'devs-cli'])
+    expect(users.find((user) => user.userid === 'alice@ui')?.groups).toEqual(['admins-ui', 'devs-ui'])
+    const groups = JSON.parse((await sandbox.pve('/api2/json/access/groups', {headers: cookie(cli.ticket)})).body) as {data: unknown}
+    expect(groups.data).toEqual(expect.arrayContaining([{groupid: 'admins-cli', users: 'alice@cli'}, {groupid: 'admins-ui', users: 'alice@ui'}]))
+    // A realm without groups-claim leaves groups alone.
+    await loginAs('keycloak')
+    expect((await sandbox.users()).find((user) => user.userid === 'alice@keycloak')?.groups).toEqual([])
+  })
+
+  test('GET /access/domains/{realm} returns the realm config, client-key included', async () => {
+    const {ticket} = await loginAs('cli')
+    const misconf = JSON.parse((await realmConfig(ticket, 'misconf')).body) as {data: Record<string, unknown>}
+    expect(misconf.data).toMatchObject({type: 'openid', 'client-id': 'pve-cli', 'client-key': expect.any(String), autocreate: 1, 'issuer-url': sandbox.idpUrl})
+    const cli = JSON.parse((await realmConfig(ticket, 'cli')).body) as {data: Record<string, unknown>}
+    expect(cli.data).not.toHaveProperty('client-key')
+    expect(cli.data).toMatchObject({'groups-claim': 'groups', 'groups-autocreate': 1})
+    expect((await realmConfig(ticket, 'nope')).status).toBe(500)
+  })
+
+  test("the Date header follows the node's clock", async () => {
+    await sandbox.setClock(900)
+    const response = await sandbox.pve('/api2/json/access/domains')
+    const skew = (Date.parse(String(response.headers.date)) - Date.now()) / 1000
+    expect(skew).toBeGreaterThan(890)
+    expect(skew).toBeLessThan(910)
+  })
+
+  test('realms can be limited to some, with another default', async () => {
+    await sandbox.setRealms(['pam', 'cli'], 'cli')
+    const response = JSON.parse((await sandbox.pve('/api2/json/access/domains')).body) as {data: Array<{realm: string; default?: number}>}
+    expect(response.data).toEqual([expect.objectContaining({realm: 'pam'}), expect.objectContaining({realm: 'cli', default: 1})])
+    expect(response.data[0]).not.toHaveProperty('default')
+    const missing = await sandbox.pve('/api2/json/access/openid/auth-url', {form: {realm: 'misconf', 'redirect-url': LOOPBACK_REDIRECT}})
+    expect(missing.status).toBe(500)
+  })
+})

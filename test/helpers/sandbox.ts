@@ -66,6 +66,10 @@ export interface SandboxProcess {
   /** The real reasons behind "authentication failure" that PVE only logs. */
   syslog(): Promise<SyslogEntry[]>
   setUserEnabled(userid: string, enable: boolean): Promise<void>
+  /** What `/version` reports, e.g. `8.4.1`; PVE 7 and 8 then accept RS256 ID tokens only. Reset: 9.1.1. */
+  setPveVersion(version: string): Promise<void>
+  /** Only these realms exist (null: all); `defaultRealm` is marked default instead of pam. */
+  setRealms(visible: string[] | null, defaultRealm?: string | null): Promise<void>
   users(): Promise<PveUser[]>
   state(): Promise<ControlState>
   /** Clock, latency, faults, old-PVE mode back to defaults; logs cleared. */
@@ -173,6 +177,8 @@ export async function startSandboxProcess(options: SandboxProcessOptions = {}): 
     syslog: () => control<SyslogEntry[]>('GET', 'syslog'),
     setUserEnabled: async (userid, enable) => void (await control('POST', 'user', {userid, enable})),
     users: () => control<PveUser[]>('GET', 'users'),
+    setPveVersion: async (version) => void (await control('POST', 'pve-version', {version})),
+    setRealms: async (visible, defaultRealm = null) => void (await control('POST', 'realms', {visible, default: defaultRealm})),
     state: () => control<ControlState>('GET', 'state'),
     reset: async () => void (await control('POST', 'reset')),
     pve: (path, callOptions = {}) => {

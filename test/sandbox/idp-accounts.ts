@@ -8,13 +8,15 @@ export interface IdpAccount {
   password: string
   email: string
   name: string
+  /** The `groups` claim (an array, as PVE's groups-claim wants it). */
+  groups: string[]
 }
 
 export const IDP_ACCOUNTS: readonly IdpAccount[] = [
-  {sub: 'alice', password: 'alice-password', email: 'alice@example.test', name: 'Alice Example'},
-  {sub: 'bob', password: 'bob-password', email: 'bob@example.test', name: 'Bob Example'},
+  {sub: 'alice', password: 'alice-password', email: 'alice@example.test', name: 'Alice Example', groups: ['admins', 'devs']},
+  {sub: 'bob', password: 'bob-password', email: 'bob@example.test', name: 'Bob Example', groups: ['devs']},
   // An apostrophe in the user name catches shell-quoting and HTML-escaping mistakes downstream.
-  {sub: "o'brien", password: "o'brien-password", email: 'obrien@example.test', name: "Pat O'Brien"},
+  {sub: "o'brien", password: "o'brien-password", email: 'obrien@example.test', name: "Pat O'Brien", groups: []},
 ]
 
 export const DEFAULT_ROBOT_ACCOUNT: IdpAccount = IDP_ACCOUNTS[0]!

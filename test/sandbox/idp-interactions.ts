@@ -27,6 +27,8 @@ export async function handleInteraction(
   events: IdpEventLog,
   request: IncomingMessage,
   response: ServerResponse,
+  /** The provider's mount path ('' at the origin): the login page's forms post below it. */
+  basePath = '',
 ): Promise<void> {
   const pathname = new URL(request.url ?? '/', 'http://idp.invalid').pathname
   const [, rawUid, action] = INTERACTION_PATH.exec(pathname) ?? []
@@ -58,7 +60,7 @@ export async function handleInteraction(
         sendHtml(
           response,
           200,
-          renderLoginPage({interactionUid: interaction.uid, clientId, username, problem: 'Invalid user or password.'}),
+          renderLoginPage({interactionUid: interaction.uid, clientId, username, problem: 'Invalid user or password.', basePath}),
         )
         return
       }
@@ -67,7 +69,7 @@ export async function handleInteraction(
     }
 
     if (request.method === 'GET' && action === undefined && interaction.prompt.name === 'login') {
-      sendHtml(response, 200, renderLoginPage({interactionUid: interaction.uid, clientId}))
+      sendHtml(response, 200, renderLoginPage({interactionUid: interaction.uid, clientId, basePath}))
       return
     }
 

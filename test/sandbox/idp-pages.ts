@@ -22,20 +22,23 @@ export interface LoginPageInput {
   /** Shown after a failed attempt. */
   problem?: string
   username?: string
+  /** The provider's mount path ('' at the origin). */
+  basePath?: string
 }
 
 export function renderLoginPage(input: LoginPageInput): string {
   const uid = encodeURIComponent(input.interactionUid)
+  const base = escapeHtml(input.basePath ?? '')
   const problem = input.problem ? `<p class="problem" role="alert">${escapeHtml(input.problem)}</p>\n` : ''
   return page(
     'Sandbox identity provider: sign in',
     `<p>Client: <code>${escapeHtml(input.clientId)}</code></p>
-${problem}<form method="post" action="/interaction/${uid}/login">
+${problem}<form method="post" action="${base}/interaction/${uid}/login">
 <label>User <input name="username" autocomplete="username" value="${escapeHtml(input.username ?? '')}"></label>
 <label>Password <input name="password" type="password" autocomplete="current-password"></label>
 <button type="submit">Sign in</button>
 </form>
-<form method="post" action="/interaction/${uid}/abort">
+<form method="post" action="${base}/interaction/${uid}/abort">
 <button type="submit" name="cancel" value="1">Cancel</button>
 </form>`,
   )

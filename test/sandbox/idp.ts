@@ -2,10 +2,10 @@ import {generateKeyPair, randomBytes, randomUUID} from 'node:crypto'
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import {promisify} from 'node:util'
 
-import Provider, {type Configuration, type ProviderContext, type ProviderError} from 'oidc-provider'
+import Provider, {type ClientMetadata, type Configuration, type ProviderContext, type ProviderError} from 'oidc-provider'
 
 import {findIdpAccount} from './idp-accounts.js'
-import {sandboxClients} from './idp-clients.js'
+import {IDP_VARIANTS, publicClient, sandboxClients, variantIssuer, type IdpVariantName} from './idp-clients.js'
 import {IdpEventLog} from './idp-event-log.js'
 import {handleInteraction, isInteractionPath} from './idp-interactions.js'
 import {renderErrorPage} from './idp-pages.js'
@@ -14,13 +14,16 @@ import {listenOnLoopback} from './listen-loopback.js'
 export interface IdentityProviderOptions {
   /** 0 or undefined: a free random port. */
   port?: number
-  /** Secret of the confidential client; random when not given. */
+  /** Secret of the confidential clients; random when not given. */
   confidentialClientSecret?: string
   events?: IdpEventLog
 }
 
 export interface IdentityProvider {
+  /** The main IdP's issuer: the origin. */
   issuer: string
+  /** Every variant's issuer (see IDP_VARIANTS), the main one included. */
+  issuers: Record<IdpVariantName, string>
   port: number
   confidentialClientSecret: string
   events: IdpEventLog
@@ -38,14 +41,33 @@ const RECORDED_EVENTS = [
   'server_error',
 ] as const
 
-async function rs256SigningKey(): Promise<object> {
-  const {privateKey} = await promisify(generateKeyPair)('rsa', {modulusLength: 2048})
-  return {...privateKey.export({format: 'jwk'}), kid: randomUUID(), alg: 'RS256', use: 'sig'}
+type SigningAlg = 'RS256' | 'ES256'
+
+async function signingKey(alg: SigningAlg): Promise<object> {
+  const {privateKey} =
+    alg === 'RS256'
+      ? await promisify(generateKeyPair)('rsa', {modulusLength: 2048})
+      : await promisify(generateKeyPair)('ec', {namedCurve: 'P-256'})
+  return {...privateKey.export({format: 'jwk'}), kid: randomUUID(), alg, use: 'sig'}
 }
 
-function configuration(confidentialClientSecret: string, signingKey: object): Configuration {
+/** How one provider instance is set up; everything not named here is the same for all of them. */
+interface ProviderSetup {
+  variant: IdpVariantName
+  clients: ClientMetadata[]
+  alg: SigningAlg
+  signingKey: object
+}
+
+function configuration(setup: ProviderSetup): Configuration {
+  const basePath = IDP_VARIANTS[setup.variant].path.replace(/\/$/, '')
+  const cookieSuffix = setup.variant === 'main' ? '' : `_${setup.variant}`
   return {
-    clients: sandboxClients(confidentialClientSecret),
+    clients: setup.clients,
+    clientDefaults: {id_token_signed_response_alg: setup.alg},
+    // What discovery advertises as id_token_signing_alg_values_supported: the signing key's algorithm only, as
+    // authentik does with its one certificate.
+    enabledJWA: {idTokenSigningAlgValues: [setup.alg]},
     findAccount(_ctx, sub) {
       const account = findIdpAccount(sub)
       if (!account) return undefined
@@ -57,15 +79,17 @@ function configuration(confidentialClientSecret: string, signingKey: object): Co
           email_verified: true,
           preferred_username: account.sub,
           name: account.name,
+          groups: account.groups,
         }),
       }
     },
     claims: {
       openid: ['sub'],
       email: ['email', 'email_verified'],
-      profile: ['preferred_username', 'name'],
+      // The groups ride on `profile`, so PVE's default scopes carry them (Keycloak adds them by a mapper).
+      profile: ['preferred_username', 'name', 'groups'],
     },
-    interactions: {url: (_ctx, interaction) => `/interaction/${interaction.uid}`},
+    interactions: {url: (_ctx, interaction) => `${basePath}/interaction/${interaction.uid}`},
     // Every client is first-party, so consent is granted without asking (oidc-provider's documented pattern).
     async loadExistingGrant(ctx) {
       const oidc = ctx.oidc
@@ -86,8 +110,12 @@ function configuration(confidentialClientSecret: string, signingKey: object): Co
     clientBasedCORS: () => false,
     features: {devInteractions: {enabled: false}},
     pkce: {required: () => true},
-    jwks: {keys: [signingKey]},
-    cookies: {keys: [randomBytes(32).toString('base64url')]},
+    jwks: {keys: [setup.signingKey]},
+    // Several providers share one host and port: distinct cookie names keep their browser sessions apart.
+    cookies: {
+      keys: [randomBytes(32).toString('base64url')],
+      names: {session: `_session${cookieSuffix}`, interaction: `_interaction${cookieSuffix}`, resume: `_interaction_resume${cookieSuffix}`},
+    },
     // Explicit lifetimes: oidc-provider prints a notice on stdout for every default it has to use.
     ttl: {
       AccessToken: 3600,
@@ -120,32 +148,84 @@ function recordEvents(provider: Provider, events: IdpEventLog): void {
   }
 }
 
+/**
+ * oidc-provider 9 implements PKCE with S256 only and has no setting to advertise anything else (v6's
+ * `pkce.supportedMethods` is gone). An IdP without S256 is imitated through the provider's documented
+ * post-middleware hook: its discovery document then names `plain` as the only method, as such an IdP's would.
+ * The provider itself still checks S256 challenges, so a login through it works; only what it advertises differs.
+ */
+function advertisePlainPkceOnly(provider: Provider): void {
+  provider.use(async (ctx, next) => {
+    await next()
+    if (ctx.path === '/.well-known/openid-configuration' && ctx.body && typeof ctx.body === 'object') {
+      ;(ctx.body as Record<string, unknown>).code_challenge_methods_supported = ['plain']
+    }
+  })
+}
 
-/** Starts a real OpenID provider on plain HTTP at 127.0.0.1 with the sandbox users and clients. */
+interface MountedProvider {
+  /** Path prefix without a trailing slash; '' for the origin. */
+  prefix: string
+  provider: Provider
+  callback: (request: IncomingMessage, response: ServerResponse) => void
+}
+
+/**
+ * Strips the provider's path prefix the way Express's `app.use(prefix, …)` does (oidc-provider's documented way of
+ * mounting): `url` becomes relative to the mount, `originalUrl` keeps the full path, from which the provider
+ * builds its endpoint URLs under the issuer.
+ */
+function mountedRequest(request: IncomingMessage, prefix: string): IncomingMessage {
+  if (prefix === '') return request
+  const mounted = request as IncomingMessage & {originalUrl?: string}
+  mounted.originalUrl = request.url
+  mounted.url = (request.url ?? '/').slice(prefix.length) || '/'
+  if (!mounted.url.startsWith('/')) mounted.url = `/${mounted.url}`
+  return mounted
+}
+
+/** Starts real OpenID providers on plain HTTP at 127.0.0.1 (one port, one issuer path each). */
 export async function startIdentityProvider(options: IdentityProviderOptions = {}): Promise<IdentityProvider> {
   const events = options.events ?? new IdpEventLog()
   const confidentialClientSecret = options.confidentialClientSecret ?? randomBytes(24).toString('base64url')
-  const signingKey = await rs256SigningKey()
+  const [rsaKey, ecKey] = await Promise.all([signingKey('RS256'), signingKey('ES256')])
 
-  // The issuer contains the port, so the provider can only be built once the socket is bound.
+  // The issuer contains the port, so the providers can only be built once the socket is bound.
   let dispatch: (request: IncomingMessage, response: ServerResponse) => void = (_request, response) => {
     response.writeHead(503).end()
   }
   const server = createServer((request, response) => dispatch(request, response))
   const port = await listenOnLoopback(server, options.port ?? 0)
-  const issuer = `http://127.0.0.1:${port}`
+  const origin = `http://127.0.0.1:${port}`
 
-  const provider = new Provider(issuer, configuration(confidentialClientSecret, signingKey))
-  recordEvents(provider, events)
-  const providerCallback = provider.callback()
+  const setups: ProviderSetup[] = [
+    {variant: 'main', clients: sandboxClients(confidentialClientSecret), alg: 'RS256', signingKey: rsaKey},
+    {variant: 'keycloak', clients: [publicClient()], alg: 'RS256', signingKey: rsaKey},
+    {variant: 'es256', clients: [publicClient('ES256')], alg: 'ES256', signingKey: ecKey},
+    {variant: 'plainPkce', clients: [publicClient()], alg: 'RS256', signingKey: rsaKey},
+  ]
+  const mounted: MountedProvider[] = setups.map((setup) => {
+    const provider = new Provider(variantIssuer(origin, setup.variant), configuration(setup))
+    recordEvents(provider, events)
+    if (setup.variant === 'plainPkce') advertisePlainPkceOnly(provider)
+    return {prefix: IDP_VARIANTS[setup.variant].path.replace(/\/$/, ''), provider, callback: provider.callback()}
+  })
+  // Longest prefix first; the origin's provider takes what no other claims.
+  mounted.sort((a, b) => b.prefix.length - a.prefix.length)
+
   dispatch = (request, response) => {
-    const pathname = new URL(request.url ?? '/', issuer).pathname
-    if (isInteractionPath(pathname)) void handleInteraction(provider, events, request, response)
-    else providerCallback(request, response)
+    const pathname = new URL(request.url ?? '/', origin).pathname
+    const target = mounted.find(({prefix}) => prefix === '' || pathname === prefix || pathname.startsWith(`${prefix}/`))!
+    const inner = mountedRequest(request, target.prefix)
+    const innerPath = pathname.slice(target.prefix.length) || '/'
+    if (isInteractionPath(innerPath)) void handleInteraction(target.provider, events, inner, response, target.prefix)
+    else target.callback(inner, response)
   }
 
+  const issuers = Object.fromEntries(setups.map((setup) => [setup.variant, variantIssuer(origin, setup.variant)])) as Record<IdpVariantName, string>
   return {
-    issuer,
+    issuer: issuers.main,
+    issuers,
     port,
     confidentialClientSecret,
     events,

@@ -76,6 +76,8 @@ declare module 'oidc-provider' {
 
   export interface Configuration {
     clients: ClientMetadata[]
+    clientDefaults?: Partial<ClientMetadata>
+    enabledJWA?: {idTokenSigningAlgValues?: string[]}
     findAccount(ctx: ProviderContext, sub: string): Promise<Account | undefined> | Account | undefined
     claims: Record<string, string[]>
     interactions: {url(ctx: ProviderContext, interaction: Interaction): string | Promise<string>}
@@ -85,7 +87,7 @@ declare module 'oidc-provider' {
     features: Record<string, {enabled: boolean}>
     pkce: {required(ctx: ProviderContext, client: unknown): boolean}
     jwks: {keys: object[]}
-    cookies: {keys: string[]}
+    cookies: {keys: string[]; names?: {session?: string; interaction?: string; resume?: string}}
     ttl: Record<string, number>
   }
 
@@ -94,6 +96,8 @@ declare module 'oidc-provider' {
     readonly issuer: string
     readonly Grant: GrantConstructor
     callback(): (req: IncomingMessage, res: ServerResponse) => void
+    /** koa middleware around oidc-provider's own (its documented pre/post-middleware hook). */
+    use(middleware: (ctx: ProviderContext, next: () => Promise<void>) => Promise<void>): void
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>
     interactionFinished(
       req: IncomingMessage,

@@ -12,6 +12,14 @@ export interface OpenIdClientSettings {
   clientKey?: string
 }
 
+/**
+ * proxmox-openid used openidconnect 2.x up to PVE 8, whose ID-token verifier allows RS256 only; PVE 9
+ * (openidconnect 4) allows what discovery lists in id_token_signing_alg_values_supported, which is what
+ * openid-client does when the client names no algorithm.
+ */
+export function onlyRs256IdTokens(pveMajor: number): boolean {
+  return pveMajor < 9
+}
 export interface CodeExchange {
   code: string
   /** The `redirect-url` given to PVE's login call, sent verbatim as `redirect_uri`. */
@@ -46,14 +54,15 @@ function describe(error: unknown): string {
 }
 
 /** Discovery + JWKS location, with PVE's exact-string issuer check on top of openid-client's URL check. */
-export async function discoverIssuer(settings: OpenIdClientSettings): Promise<oidc.Configuration> {
+export async function discoverIssuer(settings: OpenIdClientSettings, pveMajor = 9): Promise<oidc.Configuration> {
   let config: oidc.Configuration
+  const clientAuth = settings.clientKey === undefined ? oidc.None() : oidc.ClientSecretBasic(settings.clientKey)
   try {
     config = await oidc.discovery(
       new URL(settings.issuerUrl),
       settings.clientId,
       undefined,
-      settings.clientKey === undefined ? oidc.None() : oidc.ClientSecretBasic(settings.clientKey),
+      clientAuth,
       {
         timeout: REQUEST_TIMEOUT_SECONDS,
         // The sandbox IdP speaks plain HTTP on loopback; openid-client refuses that unless told.
@@ -68,7 +77,10 @@ export async function discoverIssuer(settings: OpenIdClientSettings): Promise<oi
   if (issuer !== settings.issuerUrl) {
     throw new Error(`Validation error: unexpected issuer URI \`${issuer}\` (expected \`${settings.issuerUrl}\`)`)
   }
-  return config
+  if (!onlyRs256IdTokens(pveMajor)) return config
+  const withAlg = new oidc.Configuration(config.serverMetadata(), settings.clientId, {id_token_signed_response_alg: 'RS256'}, clientAuth)
+  if (settings.issuerUrl.startsWith('http:')) oidc.allowInsecureRequests(withAlg)
+  return withAlg
 }
 
 /**

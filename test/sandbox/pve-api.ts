@@ -25,6 +25,8 @@ export interface PveApiOptions {
   authFailureDelayMs: number
   /** Old pve-http-server (< 5.2.0): error bodies without `message`. Read on every request. */
   isOldPve(): boolean
+  /** The node's clock (the sandbox clock, which tests may skew): what the `Date` header says. */
+  now(): Date
 }
 
 interface RouteMatch {
@@ -98,11 +100,11 @@ export class PveApi {
       const raw = collectRawParameters(url.searchParams, body, request.headers['content-type'])
       const params = validateParameters(match.route.parameters, {...raw, ...match.pathValues})
       const data = await match.route.handle({params, userid, clientAddress: request.socket.remoteAddress ?? 'unknown'})
-      sendPveData(response, data)
+      sendPveData(response, data, this.options.now())
     } catch (error) {
       const pveError = toPveError(error)
       if (pveError.status === 401) await sleep(Math.max(0, this.options.authFailureDelayMs - (Date.now() - started)))
-      sendPveError(response, pveError, {includeMessage: !this.options.isOldPve()})
+      sendPveError(response, pveError, {includeMessage: !this.options.isOldPve(), date: this.options.now()})
     }
   }
 }

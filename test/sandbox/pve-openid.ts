@@ -4,7 +4,7 @@ import {discoverIssuer, exchangeCode} from './openid-code-exchange.js'
 import type {OpenIdAuthStateStore} from './openid-auth-state.js'
 import {authenticationFailure, PveError} from './pve-error.js'
 import type {OpenIdRealm, RealmDirectory} from './pve-realms.js'
-import type {PveUserDirectory} from './pve-users.js'
+import {verifyGroupname, type PveUserDirectory} from './pve-users.js'
 import type {SandboxSyslog} from './sandbox-syslog.js'
 
 /**
@@ -17,6 +17,8 @@ export interface OpenIdEndpointDependencies {
   users: PveUserDirectory
   authStates: OpenIdAuthStateStore
   syslog: SandboxSyslog
+  /** The major release the sandbox PVE reports (`/version`); it decides the accepted ID-token algorithms. */
+  pveMajor(): number
 }
 
 const USERNAME = /^([^\s:/]+)@([A-Za-z][A-Za-z0-9.\-_]+)$/
@@ -77,7 +79,7 @@ export class OpenIdEndpoints {
   async authUrl(realmName: string, redirectUrl: string): Promise<string> {
     try {
       const realm = openIdRealm(this.deps.realms, realmName)
-      const config = await discoverIssuer(realm)
+      const config = await discoverIssuer(realm, this.deps.pveMajor())
       parseRedirectUrl(redirectUrl)
       const {publicState, state} = this.deps.authStates.create(realmName)
       const challenge = createHash('sha256').update(state.pkceVerifier).digest('base64url')
@@ -97,7 +99,7 @@ export class OpenIdEndpoints {
     try {
       const {realm: realmName, state} = this.deps.authStates.consume(publicState)
       const realm = openIdRealm(this.deps.realms, realmName)
-      const config = await discoverIssuer(realm)
+      const config = await discoverIssuer(realm, this.deps.pveMajor())
       parseRedirectUrl(redirectUrl)
       const claims = await exchangeCode(config, {
         code,
@@ -120,11 +122,43 @@ export class OpenIdEndpoints {
       } else {
         this.deps.users.checkEnabled(username)
       }
+      if (realm.groupsClaim) this.syncGroups(realm, username, claims)
       this.deps.syslog.log(`successful openid auth for user '${username}'`)
       return username
     } catch (error) {
       this.deps.syslog.log(`openid authentication failure; rhost=${clientAddress} msg=${(error as Error).message}`)
       throw authenticationFailure()
     }
+  }
+
+  /**
+   * OpenId.pm since access-control 8.2.1 (fix #4411): the claim must be an array; each name becomes
+   * `<name>-<realm>`; without groups-autocreate only existing groups are assigned; groups-overwrite first takes the
+   * user out of every group. A missing or malformed claim is logged and the login goes on.
+   */
+  private syncGroups(realm: OpenIdRealm, username: string, claims: Record<string, unknown>): void {
+    const claim = realm.groupsClaim!
+    const value = claims[claim]
+    if (value === undefined || value === null) {
+      this.deps.syslog.log(`openid groups claim '${claim}' is not found in claims`)
+      return
+    }
+    if (!Array.isArray(value)) {
+      this.deps.syslog.log('openid groups list is not an array; groups will not be updated')
+      return
+    }
+    const groups: string[] = []
+    for (const name of value) {
+      const groupid = `${String(name)}-${realm.realm}`
+      try {
+        verifyGroupname(groupid)
+      } catch {
+        this.deps.syslog.log(`openid group '${groupid}' is invalid, skipping`)
+        continue
+      }
+      if (realm.groupsAutocreate || this.deps.users.groupExists(groupid)) groups.push(groupid)
+    }
+    if (realm.groupsOverwrite) this.deps.users.removeUserFromAllGroups(username)
+    for (const groupid of groups) this.deps.users.addUserToGroup(username, groupid)
   }
 }

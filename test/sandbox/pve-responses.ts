@@ -3,8 +3,8 @@ import type {ServerResponse} from 'node:http'
 import type {PveError} from './pve-error.js'
 
 /** Headers every pve-api-daemon response carries (pve-http-server AnyEvent.pm `response`). */
-function setDaemonHeaders(response: ServerResponse, status: number): void {
-  const now = new Date().toUTCString()
+function setDaemonHeaders(response: ServerResponse, status: number, date: Date): void {
+  const now = date.toUTCString()
   response.setHeader('Server', 'pve-api-daemon/3.0')
   response.setHeader('Date', now)
   response.setHeader('Expires', now)
@@ -19,9 +19,9 @@ export function reasonPhrase(message: string): string {
   return firstLine.replace(/[^\x20-\x7e]/g, '?')
 }
 
-function sendJson(response: ServerResponse, status: number, reason: string | undefined, body: unknown): void {
+function sendJson(response: ServerResponse, status: number, reason: string | undefined, body: unknown, date: Date): void {
   const text = JSON.stringify(body)
-  setDaemonHeaders(response, status)
+  setDaemonHeaders(response, status, date)
   response.setHeader('Content-Type', 'application/json;charset=UTF-8')
   response.setHeader('Content-Length', Buffer.byteLength(text))
   response.statusCode = status
@@ -29,19 +29,22 @@ function sendJson(response: ServerResponse, status: number, reason: string | und
   response.end(text)
 }
 
-export function sendPveData(response: ServerResponse, data: unknown): void {
-  sendJson(response, 200, 'OK', {data})
+/** `date`: the node's clock (the sandbox clock), which the `Date` and `Expires` headers show. */
+export function sendPveData(response: ServerResponse, data: unknown, date: Date): void {
+  sendJson(response, 200, 'OK', {data}, date)
 }
 
 export interface ErrorFormat {
   /** pve-http-server before 5.2.0 (Jan 2025) put the message only in the reason phrase, not in the body. */
   includeMessage: boolean
+  /** The node's clock, for the `Date` header. */
+  date: Date
 }
 
 export function sendPveError(response: ServerResponse, error: PveError, format: ErrorFormat): void {
   const reason = reasonPhrase(error.message)
   if (error.details.emptyBody) {
-    setDaemonHeaders(response, error.status)
+    setDaemonHeaders(response, error.status, format.date)
     response.statusCode = error.status
     response.statusMessage = reason
     response.setHeader('Content-Length', 0)
@@ -51,5 +54,5 @@ export function sendPveError(response: ServerResponse, error: PveError, format: 
   const body: {data: null; errors?: Record<string, string>; message?: string} = {data: null}
   if (error.details.errors) body.errors = error.details.errors
   if (format.includeMessage) body.message = error.message
-  sendJson(response, error.status, reason, body)
+  sendJson(response, error.status, reason, body, format.date)
 }

@@ -1,11 +1,11 @@
 import type {OpenIdEndpoints} from './pve-openid.js'
-import {authenticationFailure} from './pve-error.js'
+import {authenticationFailure, PveError} from './pve-error.js'
 import type {PveInventory} from './pve-inventory.js'
 import {authenticateLocalUser} from './pve-local-auth.js'
 import {buildLoginResult} from './pve-login-result.js'
 import {DNS_NAME_FORMAT, REALM_FORMAT, type ParameterSchema, type ParameterValues} from './pve-parameters.js'
 import {effectivePermissions} from './pve-permissions.js'
-import type {RealmDirectory} from './pve-realms.js'
+import type {PveRealm, RealmDirectory} from './pve-realms.js'
 import type {TicketAuthority} from './pve-tickets.js'
 import type {PveUserDirectory} from './pve-users.js'
 import type {SandboxSyslog} from './sandbox-syslog.js'
@@ -39,6 +39,8 @@ export interface RouteDependencies {
   syslog: SandboxSyslog
   rootPassword: string
   clusterName: string | undefined
+  /** The pve-manager version `/version` reports (a sandbox control). */
+  pveVersion(): string
 }
 
 const NODE = {type: 'string', format: {pattern: /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/, complaint: 'value does not look like a valid node name\n'}} as const
@@ -78,6 +80,36 @@ function permissionsAt(userid: string, path: string | undefined): Record<string,
   return {[path]: covering ? (all[covering] ?? {}) : {}}
 }
 
+/** A realm as domains.cfg holds it (section-config keys, booleans as 1/0), which GET /access/domains/{realm} returns. */
+function realmConfig(realm: PveRealm): Record<string, unknown> {
+  const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0)
+  const entries: Record<string, unknown> = {type: realm.type, comment: realm.comment, default: flag(realm.default)}
+  if (realm.type === 'openid') {
+    Object.assign(entries, {
+      'issuer-url': realm.issuerUrl,
+      'client-id': realm.clientId,
+      'client-key': realm.clientKey,
+      autocreate: flag(realm.autocreate),
+      'username-claim': realm.usernameClaim,
+      'groups-claim': realm.groupsClaim,
+      'groups-autocreate': flag(realm.groupsAutocreate),
+      'groups-overwrite': flag(realm.groupsOverwrite),
+      scopes: realm.scopes,
+      prompt: realm.prompt,
+      'query-userinfo': flag(realm.queryUserinfo),
+    })
+  }
+  return Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined))
+}
+
+/** `check => ['perm', path, privileges, any => 1]`: one of the privileges on the path or above it. */
+function checkAnyPrivilege(userid: string, path: string, privileges: readonly string[]): void {
+  const granted = Object.values(permissionsAt(userid, path))[0] ?? {}
+  if (!privileges.some((privilege) => granted[privilege])) {
+    throw new PveError(403, `Permission check failed (${path}, ${privileges.join('|')})\n`)
+  }
+}
+
 export function sandboxRoutes(deps: RouteDependencies): ApiRoute[] {
   return [
     {
@@ -85,7 +117,10 @@ export function sandboxRoutes(deps: RouteDependencies): ApiRoute[] {
       path: '/version',
       requiresAuth: true,
       parameters: {},
-      handle: () => ({version: '9.1.1', release: '9.1', repoid: '5ccd07d9302562b7'}),
+      handle: () => {
+        const version = deps.pveVersion()
+        return {version, release: version.split('.').slice(0, 2).join('.'), repoid: '5ccd07d9302562b7'}
+      },
     },
     {
       method: 'GET',
@@ -99,6 +134,26 @@ export function sandboxRoutes(deps: RouteDependencies): ApiRoute[] {
           comment: realm.comment,
           ...(realm.default ? {default: 1} : {}),
         })),
+    },
+    {
+      // Domains.pm `read`: the realm's whole domains.cfg section (client-key included) plus the file's digest.
+      method: 'GET',
+      path: '/access/domains/{realm}',
+      requiresAuth: true,
+      parameters: {realm: {type: 'string', maxLength: 32, format: REALM_FORMAT}},
+      handle: (context) => {
+        checkAnyPrivilege(authenticatedUser(context), '/access/realm', ['Realm.Allocate', 'Sys.Audit'])
+        const realm = deps.realms.find(context.params.realm ?? '')
+        if (!realm) throw new Error(`domain '${context.params.realm}' does not exist\n`)
+        return {...realmConfig(realm), digest: '0000000000000000000000000000000000000000'}
+      },
+    },
+    {
+      method: 'GET',
+      path: '/access/groups',
+      requiresAuth: true,
+      parameters: {},
+      handle: () => deps.users.listGroups(),
     },
     {
       method: 'GET',

@@ -85,6 +85,28 @@ const CONTROL_ROUTES: Record<string, ControlHandler> = {
     controls.setOldPve(booleanField(body, 'enabled'))
     return controls.state()
   },
+  'POST pve-version': (controls, body) => {
+    try {
+      controls.setPveVersion(stringField(body, 'version'))
+    } catch (error) {
+      throw new ControlInputError((error as Error).message)
+    }
+    return controls.state()
+  },
+  'POST realms': (controls, body) => {
+    const visible = body.visible ?? null
+    const defaultRealm = body.default ?? null
+    if (visible !== null && (!Array.isArray(visible) || !visible.every((name) => typeof name === 'string'))) {
+      throw new ControlInputError('"visible" must be a list of realm names or null')
+    }
+    if (defaultRealm !== null && typeof defaultRealm !== 'string') throw new ControlInputError('"default" must be a realm name or null')
+    try {
+      controls.setRealms(visible as string[] | null, defaultRealm as string | null)
+    } catch (error) {
+      throw new ControlInputError((error as Error).message)
+    }
+    return controls.state()
+  },
   'POST user': (controls, body) => {
     const userid = stringField(body, 'userid')
     const enable = booleanField(body, 'enable')

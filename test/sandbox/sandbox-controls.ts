@@ -1,5 +1,6 @@
 import type {IdpEventLog} from './idp-event-log.js'
 import type {PveUser, PveUserDirectory} from './pve-users.js'
+import type {RealmDirectory} from './pve-realms.js'
 import {API_PREFIX} from './pve-api.js'
 import {RequestLog, type FaultKind} from './request-log.js'
 import type {SandboxClock} from './sandbox-clock.js'
@@ -22,8 +23,15 @@ export interface ControlState {
   clockOffsetSeconds: number
   latencyMs: number
   oldPve: boolean
+  /** What `/version` reports; the major release decides the ID-token algorithms PVE accepts. */
+  pveVersion: string
+  /** The realms that exist (null: all of them) and the one marked default (null: pam). */
+  realms: {visible: string[] | null; default: string | null}
   faults: FaultRule[]
 }
+
+/** PVE 9.1.1, as pve-access-control's HEAD the sandbox follows. */
+export const DEFAULT_PVE_VERSION = '9.1.1'
 
 /** Faults are keyed by full API path; `/access/ticket` is shorthand for `/api2/json/access/ticket`. */
 export function normaliseFaultPath(path: string): string {
@@ -36,12 +44,16 @@ export interface SandboxControlsDependencies {
   users: PveUserDirectory
   idpEvents: IdpEventLog
   syslog: SandboxSyslog
+  realms: RealmDirectory
 }
 
 export class SandboxControls {
   readonly requestLog = new RequestLog()
   private latencyMs = 0
   private oldPve = false
+  private pveVersion = DEFAULT_PVE_VERSION
+  private visibleRealms: string[] | null = null
+  private defaultRealm: string | null = null
   private readonly faults = new Map<string, FaultRule>()
 
   constructor(private readonly deps: SandboxControlsDependencies) {}
@@ -72,6 +84,27 @@ export class SandboxControls {
 
   setOldPve(oldPve: boolean): void {
     this.oldPve = oldPve
+  }
+
+  getPveVersion(): string {
+    return this.pveVersion
+  }
+
+  /** A pve-manager version such as `8.4.1`: `/version` reports it, and 7.x/8.x accept RS256 ID tokens only. */
+  setPveVersion(version: string): void {
+    if (!/^\d+\.\d+(?:[.-]\d+)*$/.test(version)) throw new Error(`'${version}' is not a PVE version such as 8.4.1`)
+    this.pveVersion = version
+  }
+
+  pveMajor(): number {
+    return Number(this.pveVersion.split('.')[0])
+  }
+
+  /** Only these realms exist (null: all); `defaultRealm` is marked default instead of pam. */
+  setRealms(visible: string[] | null, defaultRealm: string | null): void {
+    this.deps.realms.restrict(visible ?? undefined, defaultRealm ?? undefined)
+    this.visibleRealms = visible
+    this.defaultRealm = defaultRealm
   }
 
   /** The next `count` requests to `path` (any method) fail with `kind`; count 0 removes the rule. */
@@ -107,6 +140,8 @@ export class SandboxControls {
       clockOffsetSeconds: this.deps.clock.getOffsetSeconds(),
       latencyMs: this.latencyMs,
       oldPve: this.oldPve,
+      pveVersion: this.pveVersion,
+      realms: {visible: this.visibleRealms, default: this.defaultRealm},
       faults: [...this.faults.values()].map((rule) => ({...rule})),
     }
   }
@@ -122,6 +157,8 @@ export class SandboxControls {
     this.deps.clock.setOffsetSeconds(0)
     this.latencyMs = 0
     this.oldPve = false
+    this.pveVersion = DEFAULT_PVE_VERSION
+    this.setRealms(null, null)
     this.faults.clear()
     this.resetLogs()
   }

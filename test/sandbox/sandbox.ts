@@ -88,12 +88,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ])
     stops.push(() => idp.close())
 
-    const realms = new RealmDirectory(sandboxRealms({issuerUrl: idp.issuer, confidentialClientSecret: idp.confidentialClientSecret}))
+    const realms = new RealmDirectory(sandboxRealms({issuers: idp.issuers, confidentialClientSecret: idp.confidentialClientSecret}))
     const users = new PveUserDirectory(INITIAL_PVE_USERS)
-    const controls = new SandboxControls({clock, users, idpEvents, syslog})
+    const controls = new SandboxControls({clock, users, idpEvents, syslog, realms})
     const rootPassword = options.rootPassword ?? randomBytes(12).toString('base64url')
     const authFailureDelayMs = options.authFailureDelayMs ?? 0
-    const openid = new OpenIdEndpoints({realms, users, authStates: new OpenIdAuthStateStore(clock), syslog})
+    const openid = new OpenIdEndpoints({realms, users, authStates: new OpenIdAuthStateStore(clock), syslog, pveMajor: () => controls.pveMajor()})
     const routes = sandboxRoutes({
       realms,
       users,
@@ -103,8 +103,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       syslog,
       rootPassword,
       clusterName: options.clusterName === null ? undefined : (options.clusterName ?? 'sandbox'),
+      pveVersion: () => controls.getPveVersion(),
     })
-    const api = new PveApi({routes, tickets, users, authFailureDelayMs, isOldPve: () => controls.isOldPve()})
+    const api = new PveApi({routes, tickets, users, authFailureDelayMs, isOldPve: () => controls.isOldPve(), now: () => new Date(Date.now() + clock.getOffsetSeconds() * 1000)})
     const pve = await startPveServer({port: options.pvePort ?? 0, certificate, api, controls})
     stops.push(() => pve.close())
 
