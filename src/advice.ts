@@ -17,6 +17,8 @@ export interface Words {
   login(server: string, realm: string): string
   /** How to hand the variables to a program without a shell in between. */
   withoutShell: string
+  /** How to run the checks that say why a login through this realm fails (`runDoctor` / `pve-login doctor`). */
+  diagnose(server: string, realm: string): string
 }
 
 /** The facts behind a hint. Errors keep them as `advice`, so any caller can word the hint its own way. */
@@ -33,8 +35,8 @@ export type Advice =
   | {kind: 'give-realm'}
   /** No usable ticket and no browser login allowed: a login where a person is, for this server and realm. */
   | {kind: 'log-in'; server: string; realm: string}
-  /** PVE refused the login through this realm (its 401, which never says why). */
-  | {kind: 'login-refused'; realm: string}
+  /** PVE refused the login through this realm (its 401, which never says why); `server` as the login used it. */
+  | {kind: 'login-refused'; realm: string; server?: string}
   /** A variable's value cannot be written in the chosen shell format. */
   | {kind: 'shell-cannot-carry'}
 
@@ -46,6 +48,7 @@ export const LIBRARY_WORDS: Words = {
   },
   login: (server, realm) => `login({server: ${JSON.stringify(server)}, realm: ${JSON.stringify(realm)}}) where a person can use a browser, or getSession with interactive: true`,
   withoutShell: "the program's environment (spawn it with the variables)",
+  diagnose: (server, realm) => `runDoctor({server: ${JSON.stringify(server)}, realm: ${JSON.stringify(realm)}})`,
 }
 
 /** The hint for `advice`, in `words`. */
@@ -84,6 +87,7 @@ export function adviceHint(advice: Advice, words: Words): string {
       return `Run: ${words.login(advice.server, advice.realm)}`
     case 'login-refused':
       return [
+        ...(advice.server ? [`Run ${words.diagnose(advice.server, advice.realm)} first (with the same certificate settings): it checks each step of this realm's login and names the fix.`] : []),
         'Likely causes, most likely first:',
         `(a) The realm ${advice.realm} has a client secret (client-key), but the identity provider treats a loopback redirect as a ` +
           'public client and refuses the secret (Entra ID: AADSTS700025). Fix: a second realm without client-key, backed by a ' +

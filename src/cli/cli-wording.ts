@@ -22,6 +22,13 @@ export const CLI_WORDS: Words = {
   setting: (name, value) => (value === undefined ? FLAGS[name] : `${FLAGS[name]} ${value}`),
   login: (server, realm) => `pve-login --server ${server} --realm ${realm}`,
   withoutShell: '`pve-login exec -- <command>`',
+  diagnose: (server, realm) => doctorCommandLine(server, realm),
+}
+
+/** `pve-login doctor` for a server and realm, as a person types it. */
+export function doctorCommandLine(server: string | undefined, realm: string | undefined): string {
+  const word = (value: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`)
+  return ['pve-login doctor', ...(server ? ['--server', word(server)] : []), ...(realm ? ['--realm', word(realm)] : [])].join(' ')
 }
 
 /** The hint the CLI shows for a library error: its advice in flags, or the library's hint when it names no setting. */

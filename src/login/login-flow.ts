@@ -112,7 +112,7 @@ export async function browserLogin(options: LoginOptions): Promise<SessionRecord
       ticket = await client.completeLogin({code: callback.code, state: callback.state, redirectUrl}, signal)
     } catch (error) {
       listener.finish(loginFailedPage(error instanceof PveApiError && error.status === 401 ? 'Proxmox VE refused the login.' : 'Proxmox VE could not complete the login.'))
-      throw explainLoginFailure(error, realm)
+      throw explainLoginFailure(error, realm, server)
     }
     listener.finish(signedInPage(ticket.username))
     const now = new Date()
@@ -228,10 +228,10 @@ async function showBrowser(url: string, options: LoginOptions, emit: (event: Log
 }
 
 /** PVE says only "authentication failure"; the likely reasons, most likely first, are ours to give. */
-function explainLoginFailure(error: unknown, realm: string): unknown {
+function explainLoginFailure(error: unknown, realm: string, server: string): unknown {
   if (!(error instanceof PveApiError) || error.status !== 401) return error
   return new AuthenticationFailedError(`PVE refused the login through realm ${realm} (401 ${error.pveMessage}); PVE does not say why, the node's log does.`, {
     cause: error,
-    advice: {kind: 'login-refused', realm},
+    advice: {kind: 'login-refused', realm, server},
   })
 }
