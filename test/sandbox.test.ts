@@ -530,7 +530,11 @@ describe('broken on purpose: what pve-login doctor must find', () => {
   })
 
   test('an IdP signing with ES256: PVE 9 accepts it, PVE 8 (RS256 only) answers its bare 401', async () => {
-    expect((await discovery(`${sandbox.idpUrl}/application/o/pve/`)).id_token_signing_alg_values_supported).toEqual(['ES256'])
+    const authentik = await discovery(`${sandbox.idpUrl}/application/o/pve/`)
+    expect(authentik.id_token_signing_alg_values_supported).toEqual(['ES256'])
+    // authentik's layout: the endpoints are shared by every application, outside the issuer's path.
+    expect(authentik.authorization_endpoint).toBe(`${sandbox.idpUrl}/application/o/authorize/`)
+    expect((await fetch(`${sandbox.idpUrl}/application/o/.well-known/openid-configuration`)).status).toBe(404)
     expect((await loginAs('es256')).username).toBe('alice@es256')
     await sandbox.setPveVersion('8.4.1')
     const login = await loginAs('cli')

@@ -39,3 +39,6 @@ export const hasHungSecretServiceTools = (): boolean =>
 export const hasChromium = (): boolean => capability('Chromium at /usr/bin/chromium', commandExists('/usr/bin/chromium'), 'apt-get install chromium')
 
 export const hasShell = (path: string): boolean => capability(`the shell ${path}`, commandExists(path), `apt-get install ${path.split('/').pop()}`)
+
+/** util-linux `script`: a real pty for terminal tests (test/helpers/pty.ts). */
+export const hasScript = (): boolean => capability('util-linux script (a pty for terminal tests)', commandExists('/usr/bin/script'), 'apt-get install bsdutils')

@@ -67,6 +67,11 @@ export function sandboxClients(confidentialClientSecret: string): ClientMetadata
 export interface IdpVariant {
   /** Issuer path below the IdP's origin, as the real IdP it imitates shapes it. '' is the origin itself. */
   path: string
+  /**
+   * Where the provider's endpoints live when that is not below the issuer (authentik: one `/application/o/authorize/`
+   * for every application, the issuer per application). The discovery document is then served at the issuer only.
+   */
+  mount?: string
   /** How the main IdP's issuer differs; for docs and the sandbox's summary. */
   description: string
 }
@@ -75,11 +80,18 @@ export const IDP_VARIANTS = {
   main: {path: '', description: 'the main IdP at the origin'},
   /** Keycloak's shape (`/realms/<realm>`): a healthy issuer at a sub-path. */
   keycloak: {path: '/realms/sandbox', description: 'a Keycloak-shaped issuer at /realms/sandbox'},
-  /** authentik's shape (`/application/o/<slug>/`, trailing slash), signing ID tokens with ES256 only. */
-  es256: {path: '/application/o/pve/', description: 'an authentik-shaped issuer that signs ID tokens with ES256 only'},
+  /**
+   * authentik's shape: issuer `/application/o/<slug>/` (trailing slash), endpoints shared by all applications under
+   * `/application/o/` (authorize/, token/, userinfo/), keys at `/application/o/<slug>/jwks/`; and ES256-signed ID
+   * tokens, authentik's trap when the provider's signing key is an EC certificate.
+   */
+  es256: {path: '/application/o/pve/', mount: '/application/o', description: 'an authentik-shaped issuer (endpoints outside the issuer path) that signs ID tokens with ES256 only'},
   /** An Entra-like tenant path, advertising `plain` as its only PKCE method (no S256). */
   plainPkce: {path: '/tenant-0000/v2.0', description: 'an issuer whose PKCE supports plain only, not S256'},
 } as const satisfies Record<string, IdpVariant>
+
+/** The authentik-shaped variant's endpoint paths below its mount. */
+export const AUTHENTIK_ROUTES = {authorization: '/authorize/', token: '/token/', userinfo: '/userinfo/', jwks: '/pve/jwks/'} as const
 
 export type IdpVariantName = keyof typeof IDP_VARIANTS
 

@@ -5,7 +5,7 @@ import {promisify} from 'node:util'
 import Provider, {type ClientMetadata, type Configuration, type ProviderContext, type ProviderError} from 'oidc-provider'
 
 import {findIdpAccount} from './idp-accounts.js'
-import {IDP_VARIANTS, publicClient, sandboxClients, variantIssuer, type IdpVariantName} from './idp-clients.js'
+import {AUTHENTIK_ROUTES, IDP_VARIANTS, publicClient, sandboxClients, variantIssuer, type IdpVariant, type IdpVariantName} from './idp-clients.js'
 import {IdpEventLog} from './idp-event-log.js'
 import {handleInteraction, isInteractionPath} from './idp-interactions.js'
 import {renderErrorPage} from './idp-pages.js'
@@ -59,8 +59,13 @@ interface ProviderSetup {
   signingKey: object
 }
 
+/** Where a variant's endpoints are mounted: its `mount`, else its issuer path; no trailing slash. */
+function mountOf(variant: IdpVariant): string {
+  return (variant.mount ?? variant.path).replace(/\/$/, '')
+}
+
 function configuration(setup: ProviderSetup): Configuration {
-  const basePath = IDP_VARIANTS[setup.variant].path.replace(/\/$/, '')
+  const basePath = mountOf(IDP_VARIANTS[setup.variant])
   const cookieSuffix = setup.variant === 'main' ? '' : `_${setup.variant}`
   return {
     clients: setup.clients,
@@ -107,6 +112,7 @@ function configuration(setup: ProviderSetup): Configuration {
       ctx.type = 'html'
       ctx.body = renderErrorPage(out)
     },
+    ...(setup.variant === 'es256' ? {routes: {...AUTHENTIK_ROUTES}} : {}),
     clientBasedCORS: () => false,
     features: {devInteractions: {enabled: false}},
     pkce: {required: () => true},
@@ -166,6 +172,8 @@ function advertisePlainPkceOnly(provider: Provider): void {
 interface MountedProvider {
   /** Path prefix without a trailing slash; '' for the origin. */
   prefix: string
+  /** Set when the issuer is not the mount: the one path the discovery document is served at. */
+  discoveryPath?: string
   provider: Provider
   callback: (request: IncomingMessage, response: ServerResponse) => void
 }
@@ -175,14 +183,16 @@ interface MountedProvider {
  * mounting): `url` becomes relative to the mount, `originalUrl` keeps the full path, from which the provider
  * builds its endpoint URLs under the issuer.
  */
-function mountedRequest(request: IncomingMessage, prefix: string): IncomingMessage {
+function mountedRequest(request: IncomingMessage, prefix: string, innerUrl?: string): IncomingMessage {
   if (prefix === '') return request
   const mounted = request as IncomingMessage & {originalUrl?: string}
-  mounted.originalUrl = request.url
-  mounted.url = (request.url ?? '/').slice(prefix.length) || '/'
+  mounted.url = innerUrl ?? ((request.url ?? '/').slice(prefix.length) || '/')
   if (!mounted.url.startsWith('/')) mounted.url = `/${mounted.url}`
+  mounted.originalUrl = `${prefix}${mounted.url}`
   return mounted
 }
+
+const DISCOVERY = '/.well-known/openid-configuration'
 
 /** Starts real OpenID providers on plain HTTP at 127.0.0.1 (one port, one issuer path each). */
 export async function startIdentityProvider(options: IdentityProviderOptions = {}): Promise<IdentityProvider> {
@@ -208,7 +218,10 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
     const provider = new Provider(variantIssuer(origin, setup.variant), configuration(setup))
     recordEvents(provider, events)
     if (setup.variant === 'plainPkce') advertisePlainPkceOnly(provider)
-    return {prefix: IDP_VARIANTS[setup.variant].path.replace(/\/$/, ''), provider, callback: provider.callback()}
+    const variant: IdpVariant = IDP_VARIANTS[setup.variant]
+    const prefix = mountOf(variant)
+    const discoveryPath = variant.mount ? `${variant.path.replace(/\/$/, '')}${DISCOVERY}` : undefined
+    return {prefix, ...(discoveryPath ? {discoveryPath} : {}), provider, callback: provider.callback()}
   })
   // Longest prefix first; the origin's provider takes what no other claims.
   mounted.sort((a, b) => b.prefix.length - a.prefix.length)
@@ -216,8 +229,17 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
   dispatch = (request, response) => {
     const pathname = new URL(request.url ?? '/', origin).pathname
     const target = mounted.find(({prefix}) => prefix === '' || pathname === prefix || pathname.startsWith(`${prefix}/`))!
-    const inner = mountedRequest(request, target.prefix)
-    const innerPath = pathname.slice(target.prefix.length) || '/'
+    let innerUrl: string | undefined
+    if (target.discoveryPath) {
+      // Discovery at the issuer only, as authentik serves it per application; nowhere else below the mount.
+      if (pathname === target.discoveryPath) innerUrl = DISCOVERY
+      else if (pathname.slice(target.prefix.length).startsWith('/.well-known/')) {
+        response.writeHead(404, {'content-type': 'text/plain'}).end('not found')
+        return
+      }
+    }
+    const inner = mountedRequest(request, target.prefix, innerUrl)
+    const innerPath = new URL(inner.url ?? '/', origin).pathname
     if (isInteractionPath(innerPath)) void handleInteraction(target.provider, events, inner, response, target.prefix)
     else target.callback(inner, response)
   }

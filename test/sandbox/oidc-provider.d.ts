@@ -77,6 +77,7 @@ declare module 'oidc-provider' {
   export interface Configuration {
     clients: ClientMetadata[]
     clientDefaults?: Partial<ClientMetadata>
+    routes?: Record<string, string>
     enabledJWA?: {idTokenSigningAlgValues?: string[]}
     findAccount(ctx: ProviderContext, sub: string): Promise<Account | undefined> | Account | undefined
     claims: Record<string, string[]>

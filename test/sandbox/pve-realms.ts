@@ -124,7 +124,7 @@ export function sandboxRealms({issuers, confidentialClientSecret}: RealmWiring):
     {
       realm: 'es256',
       type: 'openid',
-      comment: 'Sandbox IdP at an authentik-shaped path that signs ID tokens with ES256 (PVE 7/8 accept RS256 only)',
+      comment: 'Sandbox IdP shaped like authentik (endpoints outside the issuer path) that signs ID tokens with ES256 (PVE 7/8 accept RS256 only)',
       issuerUrl: issuers.es256,
       clientId: PUBLIC_CLIENT_ID,
       autocreate: true,
