@@ -84,7 +84,9 @@ export function fixText(fix: DoctorFix): string {
     case 'auth-url-unusable':
       return `PVE's answer was not what PVE sends (${fix.problem}): something in front of the server rewrites it, or the server is not PVE.`
     case 'issuer-not-found':
-      return `Check that the realm's issuer-url is the IdP's issuer (tried: ${fix.tried.join(', ')}).`
+      return fix.realmSettingsRead
+        ? `The realm's issuer-url has no discovery document whose authorization_endpoint is this one: check it against the IdP (tried: ${fix.tried.join(', ')}).`
+        : "Where the authorization endpoint is not below the issuer (authentik's /application/o/authorize/), doctor needs the realm's issuer-url: log in once through any realm of this server as a user who may read realm settings (Sys.Audit), then run pve-login doctor again; `pveum realm list` shows it too."
     case 'enable-code-flow':
       return `Allow the authorization code flow for this client at ${IDP_NAMES[fix.idp]}; see ${guide(fix.idp)}.`
     case 'enable-s256':

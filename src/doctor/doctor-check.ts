@@ -58,7 +58,8 @@ export type DoctorFix =
   /** PVE's auth-url failed: its message, usually discovery or JWKS at the IdP seen from the node. */
   | {kind: 'pve-cannot-reach-idp'; realm: string; pveMessage: string}
   | {kind: 'auth-url-unusable'; problem: string}
-  | {kind: 'issuer-not-found'; tried: string[]}
+  /** `realmSettingsRead`: whether the realm's own issuer-url was known (and tried first). */
+  | {kind: 'issuer-not-found'; tried: string[]; realmSettingsRead: boolean}
   | {kind: 'enable-code-flow'; idp: IdpKind}
   | {kind: 'enable-s256'; idp: IdpKind}
   | {kind: 'sign-with-rs256'; idp: IdpKind; advertised: string[]; pveVersion?: string}

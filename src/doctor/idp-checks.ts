@@ -65,7 +65,7 @@ export async function checkDiscovery(context: DoctorContext): Promise<CheckResul
     check: 'discovery',
     status: 'fail',
     detail: `No discovery document found whose authorization_endpoint is ${new URL(authorizationUrl).origin}${new URL(authorizationUrl).pathname} (tried ${tried.length}).`,
-    fix: {kind: 'issuer-not-found', tried},
+    fix: {kind: 'issuer-not-found', tried, realmSettingsRead: context.realmSettings?.issuerUrl !== undefined},
   }
 }
 
