@@ -1,6 +1,6 @@
 import type {CheckResult, CheckStatus, DoctorFix, DoctorReport, IdpKind, RealmFacts} from '../doctor/doctor-check.js'
 import {anyLoopbackPort} from '../doctor/idp-kind.js'
-import {forTerminal} from './error-report.js'
+import {forTerminal} from '../format/terminal-text.js'
 
 /**
  * `pve-login doctor` in words: one line per check, and under every warn, fail (or skip with something to do) the

@@ -1,18 +1,15 @@
 import type {DoctorReport} from '../doctor/doctor-check.js'
 import type {DoctorOptions} from '../doctor/run-doctor.js'
-import {AuthenticationFailedError} from '../errors.js'
-import {doctorCommand as doctorCommandLine, reportError} from './error-report.js'
+import {isPveLoginError} from '../errors.js'
+import {doctorCommandLine} from './cli-wording.js'
+import {reportError} from './error-report.js'
 import {doctorJson, doctorLines, doctorSummary} from './doctor-report.js'
 import {EXIT} from './exit-codes.js'
+import type {CliIO} from './io.js'
 import {askYesNo} from './line-prompt.js'
 
-/** The parts of the CLI's IO that doctor uses (src/cli/io.ts provides them). */
-export interface DoctorIO {
-  readonly stderr: NodeJS.WritableStream
-  stdin(): NodeJS.ReadableStream
-  readonly terminal: {stdin: boolean; stderr: boolean}
-  info(message: string): void
-}
+/** The parts of the CLI's IO that doctor uses. */
+export type DoctorIO = Pick<CliIO, 'stderr' | 'stdin' | 'terminal' | 'info' | 'env'>
 
 /** Runs the checks, printing each line as it is known (text mode), and returns the report. */
 export async function runDoctorChecks(io: DoctorIO, options: DoctorOptions, mode: {json: boolean}): Promise<DoctorReport> {
@@ -37,14 +34,16 @@ export async function offerDoctorAfterRefusal(
   io: DoctorIO,
   options: DoctorOptions & {json: boolean; signal?: AbortSignal},
 ): Promise<number | undefined> {
-  if (!(error instanceof AuthenticationFailedError) || error.during !== 'login') return undefined
+  const advice = isPveLoginError(error) ? error.advice : undefined
+  if (advice?.kind !== 'login-refused') return undefined
   if (options.json || !io.terminal.stdin || !io.terminal.stderr) return undefined
-  const report = reportError(error)
+  const report = reportError(error, io.env)
   io.stderr.write(report.text)
-  const yes = await askYesNo(`Run ${doctorCommandLine(error)} now to find out why?`, {input: io.stdin(), output: io.stderr, ...(options.signal ? {signal: options.signal} : {})})
+  const server = advice.server ?? options.server
+  const yes = await askYesNo(`Run ${doctorCommandLine(server, advice.realm)} now to find out why?`, {input: io.stdin(), output: io.stderr, ...(options.signal ? {signal: options.signal} : {})})
   if (yes) {
     const {json: _json, ...doctorOptions} = options
-    const result = await runDoctorChecks(io, {...doctorOptions, server: error.server ?? options.server, realm: error.realm ?? options.realm}, {json: false})
+    const result = await runDoctorChecks(io, {...doctorOptions, server, realm: advice.realm}, {json: false})
     io.info(doctorSummary(result))
   }
   return report.exitCode

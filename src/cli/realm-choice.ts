@@ -1,5 +1,7 @@
 import {RealmError} from '../errors.js'
 import type {PveRealm} from '../pve/pve-client.js'
+import type {SessionOptions} from '../session/session-options.js'
+import type {CliIO} from './io.js'
 import {askLine} from './line-prompt.js'
 
 /**
@@ -63,4 +65,32 @@ export async function chooseRealm(options: RealmChoiceOptions): Promise<string> 
     options.info(`"${answer}" is none of them: give its number or name.`)
   }
   throw new RealmError('No realm chosen.', names, {hint: `Pass one with --realm NAME: ${names.join(', ')}.`})
+}
+
+/**
+ * The realm to log in through when none is given and none is remembered (else undefined: the usual resolution
+ * applies). Asks the server, then `chooseRealm`.
+ */
+export async function realmForFirstRun(io: CliIO, options: SessionOptions, mode: {json: boolean}): Promise<string | undefined> {
+  const {resolveSettingsIfChosen} = await import('../session/settings.js')
+  if ((await resolveSettingsIfChosen(options)) !== 'no realm') return undefined
+  // Only server, TLS and store are used from here; the stand-in realm goes nowhere.
+  const settings = await resolveSettingsIfChosen({...options, realm: 'no-realm-chosen'})
+  if (typeof settings === 'string') return undefined
+  const {PveClient} = await import('../pve/pve-client.js')
+  const client = new PveClient({server: settings.server, tls: settings.tls, env: options.env, timeoutMs: options.requestTimeoutMs})
+  try {
+    const realms = await client.domains(options.signal)
+    return await chooseRealm({
+      server: settings.server,
+      realms,
+      interactive: io.terminal.stdin && io.terminal.stderr && !mode.json,
+      input: () => io.stdin(),
+      output: io.stderr,
+      info: io.info,
+      ...(options.signal ? {signal: options.signal} : {}),
+    })
+  } finally {
+    await client.close()
+  }
 }

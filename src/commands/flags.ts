@@ -96,3 +96,16 @@ export const ticketOutputFlags = {
     description: 'Write to FILE instead of stdout: created with mode 0600, replaced atomically.',
   }),
 }
+
+/** Where the login listens: shared by `login` and `doctor`, which checks what a login with them would meet. */
+export const loopbackFlags = {
+  port: Flags.string({
+    helpValue: 'N[,N...]',
+    description: 'Listen on these fixed ports, tried in order, instead of a random free one (for IdPs that match redirect URIs exactly).',
+  }),
+  'redirect-host': Flags.option({
+    options: ['127.0.0.1', 'localhost'] as const,
+    default: '127.0.0.1' as const,
+    description: 'Host name in the redirect URL sent to the IdP. The listener always binds 127.0.0.1.',
+  })(),
+}

@@ -1,4 +1,5 @@
 import Api from './api.js'
+import Doctor from './doctor.js'
 import Env from './env.js'
 import Exec from './exec.js'
 import Login from './login.js'
@@ -10,6 +11,7 @@ import Ticket from './ticket.js'
 /** The command table (oclif's explicit discovery): ids to command classes. */
 export const COMMANDS = {
   api: Api,
+  doctor: Doctor,
   env: Env,
   exec: Exec,
   login: Login,

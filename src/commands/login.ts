@@ -1,12 +1,14 @@
 import {Flags} from '@oclif/core'
 
 import type {CommandResult} from '../cli/command-result.js'
+import {offerDoctorAfterRefusal} from '../cli/doctor-run.js'
 import {LoginProgressView} from '../cli/login-progress.js'
 import {PastePrompt} from '../cli/paste-prompt.js'
-import {InvalidInputError} from '../errors.js'
+import {parsePorts} from '../cli/ports-option.js'
+import {realmForFirstRun} from '../cli/realm-choice.js'
 import {loginResultJson, loginSummary} from '../cli/login-summary.js'
 import {PveLoginCommand} from './base-command.js'
-import {connectionFlags, jsonFlag} from './flags.js'
+import {connectionFlags, jsonFlag, loopbackFlags} from './flags.js'
 
 export default class Login extends PveLoginCommand {
   static override summary = 'Log in to PVE through an OpenID realm in your browser, and keep the ticket for later tools.'
@@ -17,11 +19,13 @@ commands. The server, realm and TLS pin are remembered, so next time plain \`pve
 
 The realm's identity provider must accept http://127.0.0.1:<any port>/callback as a redirect URI of a public
 client (no client secret): see docs/login.md. Exit codes: 0 ok, 2 usage, 4 TLS, 5 PVE refused the login,
-6 timed out, 7 server unreachable, 130 interrupted.`
+6 timed out, 7 server unreachable, 130 interrupted. Without --realm (and none remembered) it offers the server's
+OpenID realms at a terminal. After PVE refused the login it offers to run \`pve-login doctor\`.`
 
   static override examples = [
     {description: 'First login: name the server and realm', command: '<%= config.bin %> --server pve.example.com --realm entra-cli'},
     {description: 'Later logins reuse the remembered server and realm', command: '<%= config.bin %>'},
+    {description: "First login without knowing the realm: pick one from the server's OpenID realms", command: '<%= config.bin %> --server pve.example.com'},
     {description: 'A self-signed cluster: pin its certificate (`pvenode cert info` on a node shows the SHA-256)', command: '<%= config.bin %> --server 10.0.0.5 --realm cli --fingerprint AB:CD:…'},
     {description: 'Over SSH: print the URL, then paste the address the browser ends on', command: '<%= config.bin %> --no-browser'},
     {description: 'An IdP that wants exact redirect URIs: register these ports and use them', command: '<%= config.bin %> --port 8400,8401'},
@@ -29,15 +33,7 @@ client (no client secret): see docs/login.md. Exit codes: 0 ok, 2 usage, 4 TLS, 
 
   static override flags = {
     ...connectionFlags,
-    port: Flags.string({
-      helpValue: 'N[,N...]',
-      description: 'Listen on these fixed ports, tried in order, instead of a random free one (for IdPs that match redirect URIs exactly).',
-    }),
-    'redirect-host': Flags.option({
-      options: ['127.0.0.1', 'localhost'] as const,
-      default: '127.0.0.1' as const,
-      description: 'Host name in the redirect URL sent to the IdP. The listener always binds 127.0.0.1.',
-    })(),
+    ...loopbackFlags,
     'login-node': Flags.string({
       helpValue: 'URL',
       description: 'Send the login to this cluster node instead of --server (a load balancer without sticky sessions splits the two calls PVE needs on one node). The ticket still serves --server.',
@@ -67,13 +63,18 @@ client (no client secret): see docs/login.md. Exit codes: 0 ok, 2 usage, 4 TLS, 
   protected async execute(): Promise<CommandResult> {
     const {flags} = await this.parse(Login)
     const {login} = await import('../session/get-session.js')
+    const connection = this.connectionOptions(flags)
+    const realm = await realmForFirstRun(this.io, connection, {json: flags.json})
+    const ports = parsePorts(flags.port)
     const progress = new LoginProgressView(this.io, {browserRequested: flags.browser})
     // An explicit login always offers the paste, even when stdin is a pipe (a script feeding the address).
     const paste = new PastePrompt(true, this.io)
+    let session: Awaited<ReturnType<typeof login>>
     try {
-      const session = await login({
-        ...this.connectionOptions(flags),
-        ports: parsePorts(flags.port),
+      session = await login({
+        ...connection,
+        ...(realm ? {realm} : {}),
+        ports,
         redirectHost: flags['redirect-host'],
         loginNode: flags['login-node'],
         timeoutMs: flags.timeout * 1000,
@@ -82,22 +83,25 @@ client (no client secret): see docs/login.md. Exit codes: 0 ok, 2 usage, 4 TLS, 
         pasteInput: paste.input,
         onProgress: paste.watch(progress.handle),
       })
+    } catch (error) {
       progress.stop()
-      const result = {json: loginResultJson(session, {includeTicket: flags['include-ticket']}), compactJson: true, report: loginSummary(session, this.io.now())}
-      await session.close()
-      return result
+      paste.finish()
+      // PVE's bare 401: at a terminal, offer the checks that can say why.
+      const exitCode = await offerDoctorAfterRefusal(error, this.io, {
+        ...connection,
+        ports,
+        redirectHost: flags['redirect-host'],
+        browserCommand: flags['browser-command'],
+        json: flags.json,
+      })
+      if (exitCode === undefined) throw error
+      return {exitCode}
     } finally {
       progress.stop()
       paste.finish()
     }
+    const result = {json: loginResultJson(session, {includeTicket: flags['include-ticket']}), compactJson: true, report: loginSummary(session, this.io.now())}
+    await session.close()
+    return result
   }
-}
-
-function parsePorts(text: string | undefined): number[] | undefined {
-  if (text === undefined) return undefined
-  const ports = text.split(',').map((part) => part.trim())
-  if (ports.some((port) => !/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)) {
-    throw new InvalidInputError(`--port ${text} is not a list of ports.`, {hint: 'Give one port or several separated by commas, e.g. --port 8400 or --port 8400,8401.'})
-  }
-  return ports.map(Number)
 }

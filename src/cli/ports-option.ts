@@ -1,0 +1,11 @@
+import {InvalidInputError} from '../errors.js'
+
+/** `--port 8400,8401`: the fixed loopback ports, tried in order. */
+export function parsePorts(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined
+  const ports = text.split(',').map((part) => part.trim())
+  if (ports.some((port) => !/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)) {
+    throw new InvalidInputError(`--port ${text} is not a list of ports.`, {hint: 'Give one port or several separated by commas, e.g. --port 8400 or --port 8400,8401.'})
+  }
+  return ports.map(Number)
+}
