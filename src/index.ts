@@ -19,6 +19,9 @@ export type {
   SessionSource,
 } from './session/session-options.js'
 export type {LoginProgress} from './login/login-flow.js'
+export {runDoctor} from './doctor/doctor-entry.js'
+export type {CheckId, CheckResult, CheckStatus, DoctorFix, DoctorReport, IdpKind, RealmFacts, RealmSettings} from './doctor/doctor-check.js'
+export type {DoctorOptions} from './doctor/run-doctor.js'
 export type {PveParams} from './pve/pve-client.js'
 export type {SessionRecord} from './session/session-record.js'
 export type {SettingsInput} from './session/settings.js'
