@@ -12,6 +12,8 @@ export interface DoctorContext {
   realm: string | undefined
   env: NodeJS.ProcessEnv
   signal: AbortSignal | undefined
+  /** Limit per network request, in ms. */
+  timeoutMs: number
   ports: number[] | undefined
   redirectHost: '127.0.0.1' | 'localhost'
   browserCommand: string | undefined

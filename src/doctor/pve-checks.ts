@@ -56,7 +56,7 @@ export async function checkClock(context: DoctorContext): Promise<CheckResult> {
   const sent = Date.now()
   const response = await loadUndici().fetch(new URL('/api2/json/access/domains', client.server), {
     dispatcher: client.dispatcher,
-    signal: context.signal ? AbortSignal.any([context.signal, AbortSignal.timeout(10_000)]) : AbortSignal.timeout(10_000),
+    signal: context.signal ? AbortSignal.any([context.signal, AbortSignal.timeout(context.timeoutMs)]) : AbortSignal.timeout(context.timeoutMs),
     headers: {accept: 'application/json', 'user-agent': 'pve-login doctor'},
   })
   await response.body?.cancel()

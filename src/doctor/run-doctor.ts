@@ -83,6 +83,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     realm: chosen === 'no realm' ? undefined : settings.realm,
     env,
     signal: options.signal,
+    timeoutMs,
     ports: options.ports,
     redirectHost: options.redirectHost ?? '127.0.0.1',
     browserCommand: options.browserCommand,
