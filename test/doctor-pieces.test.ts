@@ -95,6 +95,11 @@ describe("the authorization endpoint's answer", () => {
     expect(page('<h1>Internal error</h1>', 500)).toEqual({kind: 'other-error', status: 500, message: 'Internal error'})
   })
 
+  test("an error only in a script's data (Entra's $Config) is found too", () => {
+    const body = '<html><script>$Config={"strServiceExceptionMessage":"AADSTS50011: The redirect URI \\u0027http://127.0.0.1:43123/callback\\u0027 specified in the request does not match the redirect URIs configured for the application. Make sure…"};</script><div id="root"></div></html>'
+    expect(page(body, 200)).toMatchObject({kind: 'redirect-uri-rejected', idp: 'entra', message: expect.stringContaining("The redirect URI 'http://127.0.0.1:43123/callback' specified")})
+  })
+
   test('pageText drops scripts and tags and decodes entities', () => {
     expect(pageText('<script>var a="AADSTS50011"</script><p>a &amp; b&#39;s &lt;c&gt;</p>')).toBe("a & b's <c>")
   })

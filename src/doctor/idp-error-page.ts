@@ -108,9 +108,14 @@ export function judgeAuthorizationAnswer(answer: AuthorizationAnswer, redirectUr
     return {kind: 'login-page', how: 'redirect'}
   }
   const text = pageText(answer.body)
-  for (const {pattern, kind, idp} of PATTERNS) {
-    const match = pattern.exec(text)
-    if (match) return {kind, ...(idp ? {idp} : {}), message: excerpt(text, match.index, match[0].length)}
+  // Some IdPs render the error from data in a script (Entra's page puts it in `$Config`, JSON-escaped), so the raw
+  // page is searched too, after the visible text.
+  const raw = answer.body.replace(/\\u([0-9a-f]{4})/gi, (_, code: string) => String.fromCharCode(parseInt(code, 16))).replace(/\\"/g, '"')
+  for (const source of [text, raw]) {
+    for (const {pattern, kind, idp} of PATTERNS) {
+      const match = pattern.exec(source)
+      if (match) return {kind, ...(idp ? {idp} : {}), message: excerpt(source, match.index, match[0].length)}
+    }
   }
   if (answer.status >= 200 && answer.status < 300) return {kind: 'login-page', how: 'page'}
   return {kind: 'other-error', status: answer.status, ...(text ? {message: text.slice(0, 200)} : {})}
