@@ -215,7 +215,7 @@ describe('PVE or the identity provider says no', () => {
     expect(summary(outcome)).toMatchObject({code: 5, stdout: ''})
     expect(outcome.stderr).toMatch(/PVE refused the login through realm misconf \(401 authentication failure\)/)
     // pve-login doctor comes first (it can tell which cause it is), then the most likely cause, in plain words.
-    expect(outcome.stderr).toMatch(/hint: Run pve-login doctor --server https:\/\/127\.0\.0\.1:\d+ --realm misconf first \(with the same certificate flags\)/)
+    expect(outcome.stderr).toMatch(/hint: Run pve-login doctor --server https:\/\/127\.0\.0\.1:\d+ --realm misconf first \(with the same certificate settings\)/)
     expect(outcome.stderr).toMatch(/\n\s+Likely causes, most likely first:\n\s+\(a\) The realm misconf has a client secret \(client-key\), but the identity provider treats a loopback redirect as a public client/)
     const events = await sandbox.idpEvents()
     expect(events.map((event) => event.error)).toContain('invalid_client')

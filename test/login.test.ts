@@ -85,12 +85,13 @@ describe('login() against the sandbox', () => {
     }
   })
 
-  test('realm misconf (client-key on a public client): AuthenticationFailedError whose hint starts with the client-key cause', async () => {
+  test('realm misconf (client-key on a public client): AuthenticationFailedError whose hint names runDoctor, then the client-key cause', async () => {
     const error = await failure(browserLogin(sandboxLogin({realm: 'misconf'})))
 
     expect(error).toBeInstanceOf(AuthenticationFailedError)
     const hint = (error as AuthenticationFailedError).hint ?? ''
-    expect(hint).toMatch(/^Likely causes[^\n]*\n\(a\)[^\n]*client-key/)
+    expect(hint).toMatch(/^Run runDoctor\(\{server: "https:\/\/127\.0\.0\.1:\d+", realm: "misconf"\}\) first[^\n]*\nLikely causes[^\n]*\n\(a\)[^\n]*client-key/)
+    expect((error as AuthenticationFailedError).advice).toEqual({kind: 'login-refused', realm: 'misconf', server: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/)})
     expect(hint).toContain('AADSTS700025')
     expect(hint).toContain('docs/troubleshooting.md')
     expect(calls(await sandbox.requestLog())).toContain('POST /api2/json/access/openid/login 401')
