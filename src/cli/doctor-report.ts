@@ -133,7 +133,7 @@ const CHECK_WIDTH = 17
 /** One check as lines for stderr. */
 export function doctorLines(result: CheckResult): string {
   const head = `${STATUS_WORDS[result.status].padEnd(5)} ${result.check.padEnd(CHECK_WIDTH)} ${result.detail}`
-  const fix = result.fix && result.status !== 'ok' ? `\n${' '.repeat(6 + CHECK_WIDTH)}fix: ${fixText(result.fix)}` : ''
+  const fix = result.fix && result.status !== 'ok' ? `\n${' '.repeat(6 + CHECK_WIDTH + 1)}fix: ${fixText(result.fix)}` : ''
   return forTerminal(head + fix)
 }
 
