@@ -16,6 +16,7 @@ import {fileURLToPath} from 'node:url'
 
 import {httpsCall, type HttpsCallResult} from '../sandbox/https-call.js'
 import type {IdpEvent} from '../sandbox/idp-event-log.js'
+import type {StoredApiToken} from '../sandbox/pve-api-tokens.js'
 import type {PveUser} from '../sandbox/pve-users.js'
 import type {FaultKind, RequestLogEntry} from '../sandbox/request-log.js'
 import type {ControlState} from '../sandbox/sandbox-controls.js'
@@ -23,6 +24,7 @@ import type {SyslogEntry} from '../sandbox/sandbox-syslog.js'
 
 export type {FaultKind, RequestLogEntry} from '../sandbox/request-log.js'
 export type {IdpEvent} from '../sandbox/idp-event-log.js'
+export type {StoredApiToken} from '../sandbox/pve-api-tokens.js'
 
 export interface SandboxProcessOptions {
   /** How long every 401 takes; default 0 so tests stay fast (PVE itself waits about 3 s). */
@@ -71,6 +73,8 @@ export interface SandboxProcess {
   /** Only these realms exist (null: all); `defaultRealm` is marked default instead of pam. */
   setRealms(visible: string[] | null, defaultRealm?: string | null): Promise<void>
   users(): Promise<PveUser[]>
+  /** Every API token at the sandbox PVE (user, id, expire, privsep, comment; never the secret). */
+  apiTokens(): Promise<StoredApiToken[]>
   state(): Promise<ControlState>
   /** Clock, latency, faults, old-PVE mode back to defaults; logs cleared. */
   reset(): Promise<void>
@@ -179,6 +183,7 @@ export async function startSandboxProcess(options: SandboxProcessOptions = {}): 
     users: () => control<PveUser[]>('GET', 'users'),
     setPveVersion: async (version) => void (await control('POST', 'pve-version', {version})),
     setRealms: async (visible, defaultRealm = null) => void (await control('POST', 'realms', {visible, default: defaultRealm})),
+    apiTokens: () => control<StoredApiToken[]>('GET', 'api-tokens'),
     state: () => control<ControlState>('GET', 'state'),
     reset: async () => void (await control('POST', 'reset')),
     pve: (path, callOptions = {}) => {

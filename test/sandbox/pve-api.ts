@@ -2,7 +2,8 @@ import type {IncomingMessage, ServerResponse} from 'node:http'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {BodyTooLargeError, readRequestBody} from './request-body.js'
-import {extractCsrfToken, extractTicket} from './pve-credentials.js'
+import type {ApiTokenDirectory} from './pve-api-tokens.js'
+import {extractApiToken, extractCsrfToken, extractTicket} from './pve-credentials.js'
 import {authenticationFailed, invalidCsrfToken, noTicket, notImplemented, PveError} from './pve-error.js'
 import {collectRawParameters, validateParameters} from './pve-parameters.js'
 import {sendPveData, sendPveError} from './pve-responses.js'
@@ -21,6 +22,7 @@ export interface PveApiOptions {
   routes: readonly ApiRoute[]
   tickets: TicketAuthority
   users: PveUserDirectory
+  apiTokens: ApiTokenDirectory
   /** How long a 401 takes in total; PVE waits about 3 s. */
   authFailureDelayMs: number
   /** Old pve-http-server (< 5.2.0): error bodies without `message`. Read on every request. */
@@ -68,10 +70,18 @@ export class PveApi {
     return undefined
   }
 
-  /** pve-manager HTTPServer.pm auth_handler: the ticket's user, or one of the three body-less 401s. */
-  private authenticate(request: IncomingMessage): string {
+  /**
+   * pve-manager PVE/HTTPServer.pm auth_handler: the ticket's user, or an API token's full id (`user@realm!id`,
+   * which is then "the user" of the request), or a body-less 401. Only ticket requests need the CSRF token: API
+   * tokens were made for stateless clients (the same file: `if ($method ne 'GET' && !($api_token || $isUpload))`).
+   */
+  private authenticate(request: IncomingMessage): {authId: string; apiToken: boolean} {
     const ticket = extractTicket(request.headers)
-    if (!ticket) throw noTicket()
+    if (!ticket) {
+      const apiToken = extractApiToken(request.headers)
+      if (apiToken) return {authId: this.options.apiTokens.verify(apiToken), apiToken: true}
+      throw noTicket()
+    }
     const userid = this.options.tickets.verifyTicket(ticket)
     if (!userid) throw authenticationFailed()
     try {
@@ -83,7 +93,7 @@ export class PveApi {
       const token = extractCsrfToken(request.headers)
       if (!token || !this.options.tickets.verifyCsrfToken(userid, token)) throw invalidCsrfToken()
     }
-    return userid
+    return {authId: userid, apiToken: false}
   }
 
   async handle(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
@@ -94,10 +104,17 @@ export class PveApi {
       const path = url.pathname.slice(API_PREFIX.length)
       const match = this.findRoute(method, path)
       // Authentication comes first: an unknown path without a ticket is "No ticket", not 501.
-      const userid = !match || match.route.requiresAuth ? this.authenticate(request) : undefined
+      const auth = !match || match.route.requiresAuth ? this.authenticate(request) : undefined
       if (!match) throw notImplemented(method, path)
+      const userid = auth?.authId
+      // pve-manager HTTPServer.pm rest_handler: methods with `allowtoken => 0` refuse token requests.
+      if (auth?.apiToken && match.route.allowToken === false) {
+        throw new PveError(403, `Permission check failed (URI '${path}' not available with API token, need proper ticket.\n)\n`)
+      }
       const body = await readRequestBody(request)
       const raw = collectRawParameters(url.searchParams, body, request.headers['content-type'])
+      // rest_handler checks permissions before the method validates its parameters.
+      if (userid !== undefined) match.route.checkPermission?.(userid, {...raw, ...match.pathValues})
       const params = validateParameters(match.route.parameters, {...raw, ...match.pathValues})
       const data = await match.route.handle({params, userid, clientAddress: request.socket.remoteAddress ?? 'unknown'})
       sendPveData(response, data, this.options.now())

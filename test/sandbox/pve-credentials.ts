@@ -23,3 +23,18 @@ export function extractCsrfToken(headers: IncomingHttpHeaders): string | undefin
   const value = headers.csrfpreventiontoken
   return Array.isArray(value) ? value[0] : value
 }
+
+/**
+ * An API token from `Authorization: PVEAPIToken=USER@REALM!TOKENID=SECRET`, looked for only when no ticket came
+ * (pve-http-server AnyEvent.pm: "finally, fallback to API token if no ticket has been provided so far"), with the
+ * same extract_auth_value pattern and URI-unescaping as the ticket.
+ */
+const API_TOKEN = /(?:^|\s)PVEAPIToken(?:=| )([^;]*)/
+
+export function extractApiToken(headers: IncomingHttpHeaders): string | undefined {
+  const header = headers.authorization
+  if (!header) return undefined
+  const match = API_TOKEN.exec(header)
+  const value = match?.[1] ? uriUnescape(match[1]) : ''
+  return value || undefined
+}

@@ -11,7 +11,7 @@ export interface ParameterFormat {
 }
 
 export type ParameterSpec =
-  | {type: 'string'; optional?: boolean; maxLength?: number; format?: ParameterFormat}
+  | {type: 'string'; optional?: boolean; maxLength?: number; format?: ParameterFormat; pattern?: RegExp}
   | {type: 'integer'; optional?: boolean; minimum?: number; maximum?: number}
   | {type: 'boolean'; optional?: boolean}
 
@@ -65,6 +65,8 @@ function checkValue(spec: ParameterSpec, value: unknown): {problem: string} | {v
   switch (spec.type) {
     case 'string':
       if (spec.format && !spec.format.pattern.test(text)) return {problem: `invalid format - ${spec.format.complaint}`}
+      // A schema `pattern` (not a registered format) has its own, fixed complaint (JSONSchema.pm check_prop).
+      if (spec.pattern && !spec.pattern.test(text)) return {problem: 'value does not match the regex pattern'}
       if (spec.maxLength !== undefined && text.length > spec.maxLength) {
         return {problem: `value may only be ${spec.maxLength} characters long`}
       }

@@ -51,3 +51,25 @@ export function capabilities(userid: string): Capabilities {
 export function mayAuditRoot(userid: string): boolean {
   return effectivePermissions(userid)['/']?.['Sys.Audit'] === 1
 }
+
+/**
+ * The built-in roles the sandbox knows, for ACLs granted to API tokens (pve-access-control src/PVE/AccessControl.pm
+ * `$privgroups`/`userconfig_force_defaults` define them; only these four are modelled).
+ */
+export const ROLES: Readonly<Record<string, ReadonlySet<string>>> = {
+  Administrator: ALL_PRIVILEGES,
+  PVEAuditor: AUDITOR,
+  PVEVMAdmin: VM_ADMIN,
+  NoAccess: new Set<string>(),
+}
+
+/** A user's privileges at one ACL path: those of the most specific path of the fixed model that covers it. */
+export function userPrivilegesAt(userid: string, path: string): Record<string, 1> {
+  const all = effectivePermissions(userid)
+  const covering = Object.keys(all)
+    .filter((aclPath) => aclPath === '/' || path === aclPath || path.startsWith(`${aclPath}/`))
+    .sort((a, b) => b.length - a.length)[0]
+  return covering ? {...(all[covering] ?? {})} : {}
+}
+
+export {asFlags as privilegeFlags}

@@ -5,6 +5,10 @@ import {authenticateLocalUser} from './pve-local-auth.js'
 import {buildLoginResult} from './pve-login-result.js'
 import {DNS_NAME_FORMAT, REALM_FORMAT, type ParameterSchema, type ParameterValues} from './pve-parameters.js'
 import {effectivePermissions} from './pve-permissions.js'
+import type {ApiTokenDirectory} from './pve-api-tokens.js'
+import {splitTokenId} from './pve-api-tokens.js'
+import type {TokenAclTree} from './pve-token-acl.js'
+import {tokenRoutes} from './pve-token-routes.js'
 import type {PveRealm, RealmDirectory} from './pve-realms.js'
 import type {TicketAuthority} from './pve-tickets.js'
 import type {PveUserDirectory} from './pve-users.js'
@@ -16,17 +20,21 @@ import type {SandboxSyslog} from './sandbox-syslog.js'
  */
 export interface RouteContext {
   params: ParameterValues
-  /** The ticket's user on authenticated paths. */
+  /** The request's user on authenticated paths: the ticket's user, or an API token's full id `user@realm!id`. */
   userid: string | undefined
   clientAddress: string
 }
 
 export interface ApiRoute {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE'
   /** `{name}` segments are path parameters; they are validated with the schema like PVE does. */
   path: string
   requiresAuth: boolean
   parameters: ParameterSchema
+  /** `allowtoken => 0` (PVE::RESTHandler defaults it to 1): the method refuses requests made with an API token. */
+  allowToken?: false
+  /** The method's `permissions` check, run before its parameters are validated (as pve-manager's rest_handler does). */
+  checkPermission?(authId: string, rawParams: Record<string, unknown>): void
   handle(context: RouteContext): unknown
 }
 
@@ -34,6 +42,8 @@ export interface RouteDependencies {
   realms: RealmDirectory
   users: PveUserDirectory
   tickets: TicketAuthority
+  apiTokens: ApiTokenDirectory
+  tokenAcl: TokenAclTree
   inventory: PveInventory
   openid: OpenIdEndpoints
   syslog: SandboxSyslog
@@ -70,8 +80,17 @@ function createTicket(deps: RouteDependencies, context: RouteContext): unknown {
   }
 }
 
-function permissionsAt(userid: string, path: string | undefined): Record<string, Record<string, 1>> {
-  const all = effectivePermissions(userid)
+/** GET /access/permissions for a user or a token (RPCEnvironment.pm get_effective_permissions). */
+function permissionsAt(deps: RouteDependencies, authId: string, path: string | undefined): Record<string, Record<string, 1>> {
+  const token = splitTokenId(authId)
+  if (token) {
+    const info = deps.apiTokens.find(authId)
+    if (path !== undefined) return {[path]: deps.tokenAcl.privilegesAt(authId, path)}
+    if (!info?.privsep) return info ? effectivePermissions(token.userid) : {}
+    const entries = deps.tokenAcl.pathsOf(authId).map((aclPath) => [aclPath, deps.tokenAcl.privilegesAt(authId, aclPath)] as const)
+    return Object.fromEntries(entries.filter(([, privileges]) => Object.keys(privileges).length > 0))
+  }
+  const all = effectivePermissions(authId)
   if (path === undefined) return all
   // The most specific ACL path that covers the requested one.
   const covering = Object.keys(all)
@@ -103,8 +122,8 @@ function realmConfig(realm: PveRealm): Record<string, unknown> {
 }
 
 /** `check => ['perm', path, privileges, any => 1]`: one of the privileges on the path or above it. */
-function checkAnyPrivilege(userid: string, path: string, privileges: readonly string[]): void {
-  const granted = Object.values(permissionsAt(userid, path))[0] ?? {}
+function checkAnyPrivilege(deps: RouteDependencies, authId: string, path: string, privileges: readonly string[]): void {
+  const granted = Object.values(permissionsAt(deps, authId, path))[0] ?? {}
   if (!privileges.some((privilege) => granted[privilege])) {
     throw new PveError(403, `Permission check failed (${path}, ${privileges.join('|')})\n`)
   }
@@ -142,7 +161,7 @@ export function sandboxRoutes(deps: RouteDependencies): ApiRoute[] {
       requiresAuth: true,
       parameters: {realm: {type: 'string', maxLength: 32, format: REALM_FORMAT}},
       handle: (context) => {
-        checkAnyPrivilege(authenticatedUser(context), '/access/realm', ['Realm.Allocate', 'Sys.Audit'])
+        checkAnyPrivilege(deps, authenticatedUser(context), '/access/realm', ['Realm.Allocate', 'Sys.Audit'])
         const realm = deps.realms.find(context.params.realm ?? '')
         if (!realm) throw new Error(`domain '${context.params.realm}' does not exist\n`)
         return {...realmConfig(realm), digest: '0000000000000000000000000000000000000000'}
@@ -160,7 +179,7 @@ export function sandboxRoutes(deps: RouteDependencies): ApiRoute[] {
       path: '/access/permissions',
       requiresAuth: true,
       parameters: {userid: {type: 'string', optional: true, maxLength: 64}, path: {type: 'string', optional: true, maxLength: 128}},
-      handle: (context) => permissionsAt(context.params.userid ?? authenticatedUser(context), context.params.path),
+      handle: (context) => permissionsAt(deps, context.params.userid ?? authenticatedUser(context), context.params.path),
     },
     {
       method: 'POST',
@@ -174,6 +193,9 @@ export function sandboxRoutes(deps: RouteDependencies): ApiRoute[] {
         'new-format': {type: 'boolean', optional: true},
         'tfa-challenge': {type: 'string', optional: true},
       },
+      // AccessControl.pm create_ticket: `allowtoken => 0, # we don't want tokens to create tickets` (unauthenticated
+      // anyway, so a token header is never even read here).
+      allowToken: false,
       handle: (context) => createTicket(deps, context),
     },
     {
@@ -249,5 +271,6 @@ export function sandboxRoutes(deps: RouteDependencies): ApiRoute[] {
       parameters: {node: NODE, upid: {type: 'string', maxLength: 256}},
       handle: (context) => deps.inventory.taskStatus(context.params.node ?? '', context.params.upid ?? ''),
     },
+    ...tokenRoutes(deps),
   ]
 }

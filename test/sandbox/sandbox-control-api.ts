@@ -63,6 +63,7 @@ const CONTROL_ROUTES: Record<string, ControlHandler> = {
   'GET idp-events': (controls) => controls.idpEvents.list(),
   'GET syslog': (controls) => controls.syslog.list(),
   'GET users': (controls) => controls.listUsers(),
+  'GET api-tokens': (controls) => controls.listApiTokens(),
   'POST clock': (controls, body) => {
     controls.clock.setOffsetSeconds(Math.trunc(numberField(body, 'offsetSeconds')))
     return controls.state()

@@ -1,4 +1,5 @@
 import type {IdpEventLog} from './idp-event-log.js'
+import type {ApiTokenDirectory, StoredApiToken} from './pve-api-tokens.js'
 import type {PveUser, PveUserDirectory} from './pve-users.js'
 import type {RealmDirectory} from './pve-realms.js'
 import {API_PREFIX} from './pve-api.js'
@@ -42,6 +43,7 @@ export function normaliseFaultPath(path: string): string {
 export interface SandboxControlsDependencies {
   clock: SandboxClock
   users: PveUserDirectory
+  apiTokens: ApiTokenDirectory
   idpEvents: IdpEventLog
   syslog: SandboxSyslog
   realms: RealmDirectory
@@ -133,6 +135,11 @@ export class SandboxControls {
 
   listUsers(): PveUser[] {
     return this.deps.users.list()
+  }
+
+  /** Every API token of every user (never their secrets), as user.cfg would list them. */
+  listApiTokens(): StoredApiToken[] {
+    return this.deps.apiTokens.all()
   }
 
   state(): ControlState {

@@ -9,6 +9,8 @@ import {IdpEventLog} from './idp-event-log.js'
 import {startIdentityProvider} from './idp.js'
 import {OpenIdAuthStateStore} from './openid-auth-state.js'
 import {PveApi} from './pve-api.js'
+import {ApiTokenDirectory} from './pve-api-tokens.js'
+import {TokenAclTree} from './pve-token-acl.js'
 import {PveInventory} from './pve-inventory.js'
 import {OpenIdEndpoints} from './pve-openid.js'
 import {RealmDirectory, sandboxRealms} from './pve-realms.js'
@@ -90,7 +92,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     const realms = new RealmDirectory(sandboxRealms({issuers: idp.issuers, confidentialClientSecret: idp.confidentialClientSecret}))
     const users = new PveUserDirectory(INITIAL_PVE_USERS)
-    const controls = new SandboxControls({clock, users, idpEvents, syslog, realms})
+    const apiTokens = new ApiTokenDirectory(clock, users)
+    const tokenAcl = new TokenAclTree(apiTokens)
+    const controls = new SandboxControls({clock, users, apiTokens, idpEvents, syslog, realms})
     const rootPassword = options.rootPassword ?? randomBytes(12).toString('base64url')
     const authFailureDelayMs = options.authFailureDelayMs ?? 0
     const openid = new OpenIdEndpoints({realms, users, authStates: new OpenIdAuthStateStore(clock), syslog, pveMajor: () => controls.pveMajor()})
@@ -98,6 +102,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       realms,
       users,
       tickets,
+      apiTokens,
+      tokenAcl,
       inventory: new PveInventory(clock),
       openid,
       syslog,
@@ -105,7 +111,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       clusterName: options.clusterName === null ? undefined : (options.clusterName ?? 'sandbox'),
       pveVersion: () => controls.getPveVersion(),
     })
-    const api = new PveApi({routes, tickets, users, authFailureDelayMs, isOldPve: () => controls.isOldPve(), now: () => new Date(Date.now() + clock.getOffsetSeconds() * 1000)})
+    const api = new PveApi({
+      routes,
+      tickets,
+      users,
+      apiTokens,
+      authFailureDelayMs,
+      isOldPve: () => controls.isOldPve(),
+      now: () => new Date(Date.now() + clock.getOffsetSeconds() * 1000),
+    })
     const pve = await startPveServer({port: options.pvePort ?? 0, certificate, api, controls})
     stops.push(() => pve.close())
 
