@@ -20,6 +20,10 @@ export type PveLoginErrorCode =
   | 'PVE_API_ERROR'
   | 'STORE_UNAVAILABLE'
   | 'SESSION_CORRUPT'
+  | 'API_TOKEN_REFUSED'
+  | 'API_TOKEN_UNSUPPORTED'
+  | 'API_TOKEN_ID_CLASH'
+  | 'API_TOKEN_NO_RIGHTS'
 
 export interface PveLoginErrorOptions {
   hint?: string
@@ -153,6 +157,21 @@ export class StoreUnavailableError extends PveLoginError {
 export class SessionCorruptError extends PveLoginError {
   constructor(message: string, options: PveLoginErrorOptions = {}) {
     super('SESSION_CORRUPT', message, options)
+  }
+}
+
+/** What went wrong with an API token, beyond a plain PVE API error. */
+export type ApiTokenErrorCode = Extract<PveLoginErrorCode, `API_TOKEN_${string}`>
+
+/**
+ * Creating or equipping a short-lived API token failed: PVE refused it for this user (API_TOKEN_REFUSED), the
+ * server is older than API tokens (PVE 6.2; API_TOKEN_UNSUPPORTED), every random id tried was taken
+ * (API_TOKEN_ID_CLASH), or a privilege-separated token could not be given any rights (API_TOKEN_NO_RIGHTS).
+ */
+export class ApiTokenError extends PveLoginError {
+  declare readonly code: ApiTokenErrorCode
+  constructor(code: ApiTokenErrorCode, message: string, options: PveLoginErrorOptions = {}) {
+    super(code, message, options)
   }
 }
 

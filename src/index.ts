@@ -10,6 +10,16 @@ export {getSession, login} from './session/get-session.js'
 export {logout, type LogoutOptions} from './session/logout.js'
 export {DEFAULT_MIN_VALID_SECONDS, RENEW_BEFORE_SECONDS} from './session/renewal-policy.js'
 export {Session} from './session/session.js'
+export {
+  API_TOKEN_ID_PREFIX,
+  DEFAULT_API_TOKEN_TTL_SECONDS,
+  MAX_API_TOKEN_TTL_SECONDS,
+  type ApiToken,
+  type ApiTokenAcl,
+  type ApiTokenMarker,
+  type ApiTokenOptions,
+  type ListedApiToken,
+} from './session/api-token.js'
 export type {
   KeepAliveOptions,
   LoginSessionOptions,
@@ -23,13 +33,15 @@ export {runDoctor} from './doctor/doctor-entry.js'
 export type {CheckId, CheckResult, CheckStatus, DoctorFix, DoctorReport, IdpKind, RealmFacts, RealmSettings} from './doctor/doctor-check.js'
 export type {DoctorOptions} from './doctor/run-doctor.js'
 export type {PveParams} from './pve/pve-client.js'
-export type {SessionRecord} from './session/session-record.js'
+export type {SessionRecord, StoredApiToken} from './session/session-record.js'
 export type {SettingsInput} from './session/settings.js'
 export type {StoreChoice} from './store/open-store.js'
 export type {StoreKind} from './store/ticket-store.js'
 export type {TlsOptions} from './pve/tls.js'
 export {
   AbortedError,
+  ApiTokenError,
+  type ApiTokenErrorCode,
   AuthenticationFailedError,
   IdpError,
   InvalidInputError,

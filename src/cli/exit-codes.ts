@@ -28,6 +28,11 @@ const BY_CODE: Record<PveLoginErrorCode, number> = {
   PVE_API_ERROR: EXIT.failure,
   STORE_UNAVAILABLE: EXIT.failure,
   SESSION_CORRUPT: EXIT.failure,
+  // PVE said no to this user's token (or to its ACLs): like a refused login, the person has to get rights first.
+  API_TOKEN_REFUSED: EXIT.refused,
+  API_TOKEN_NO_RIGHTS: EXIT.refused,
+  API_TOKEN_UNSUPPORTED: EXIT.failure,
+  API_TOKEN_ID_CLASH: EXIT.failure,
 }
 
 export function exitCodeFor(code: PveLoginErrorCode): number {

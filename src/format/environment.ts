@@ -156,6 +156,121 @@ function presetVariables(preset: Preset, session: SessionCredentials, endpoint: 
   }
 }
 
+/** What token variables are made from: the session's server and user, and the token (never the ticket). */
+export interface TokenCredentials {
+  server: string
+  username: string
+  /** `USER@REALM!TOKENID`. */
+  fullTokenId: string
+  /** The TOKENID part. */
+  tokenId: string
+  secret: string
+  /** ISO 8601. */
+  expiresAt: string
+}
+
+/**
+ * The variables that make `consumer` use an API token instead of the ticket (`env --api-token`, `exec
+ * --api-token`). No ticket, CSRF token or password is among them: a consumer that also finds a password uses it
+ * (community.proxmox does), so they must not be set at the same time.
+ */
+export function apiTokenVariables(credentials: TokenCredentials, options: SessionVariablesOptions = {}): SessionVariables {
+  const presets = expandConsumers(options.consumer)
+  const endpoint = endpointOf(credentials.server)
+  const expiresAt = formatTimestamp(new Date(credentials.expiresAt))
+  const insecure = options.insecure === true
+  const variables: EnvironmentVariable[] = []
+  const byName = new Map<string, string>()
+  for (const preset of presets) {
+    for (const [name, value] of tokenPresetVariables(preset, credentials, endpoint, expiresAt, insecure)) {
+      const earlier = byName.get(name)
+      if (earlier === undefined) {
+        byName.set(name, value)
+        variables.push([name, value])
+      } else if (earlier !== value) {
+        throw new Error(`internal: ${name} has two different values for --for ${presets.join(',')}`)
+      }
+    }
+  }
+  const notes: string[] = []
+  if (presets.includes('proxmoxer')) {
+    notes.push(
+      "proxmoxer reads no environment variables: pass them yourself, e.g. ProxmoxAPI(os.environ['PROXMOX_HOST'], port=int(os.environ['PROXMOX_PORT']), user=os.environ['PROXMOX_USER'], token_name=os.environ['PROXMOX_TOKEN_ID'], token_value=os.environ['PROXMOX_TOKEN_SECRET']).",
+    )
+  }
+  return {variables, notes}
+}
+
+function tokenPresetVariables(preset: Preset, token: TokenCredentials, endpoint: Endpoint, expiresAt: string, insecure: boolean): EnvironmentVariable[] {
+  switch (preset) {
+    case 'pve-login':
+      return [
+        ...tokenPresetVariables('bpg', token, endpoint, expiresAt, insecure),
+        ['PVE_LOGIN_USERNAME', token.username],
+        ['PVE_LOGIN_EXPIRES_AT', expiresAt],
+      ]
+    case 'bpg':
+      // bpg/terraform-provider-proxmox fwprovider/provider.go and docs/index.md: PROXMOX_VE_API_TOKEN is
+      // `USER@REALM!TOKENID=SECRET`, and it outranks a ticket and username/password.
+      return [
+        ['PROXMOX_VE_ENDPOINT', endpoint.origin],
+        ['PROXMOX_VE_API_TOKEN', `${token.fullTokenId}=${token.secret}`],
+        ...(insecure ? [['PROXMOX_VE_INSECURE', 'true'] as const] : []),
+      ]
+    case 'telmate':
+      // Telmate/terraform-provider-proxmox proxmox/provider.go: pm_api_token_id (`user@realm!tokenid`) and
+      // pm_api_token_secret, read from PM_API_TOKEN_ID and PM_API_TOKEN_SECRET; no PM_USER/PM_PASS with a token.
+      return [
+        ['PM_API_URL', endpoint.apiUrl],
+        ['PM_API_TOKEN_ID', token.fullTokenId],
+        ['PM_API_TOKEN_SECRET', token.secret],
+        ...(insecure ? [['PM_TLS_INSECURE', 'true'] as const] : []),
+      ]
+    case 'packer':
+      // hashicorp/packer-plugin-proxmox builder/proxmox/common/config.go: `username` (PROXMOX_USERNAME) is the
+      // full token id `user@realm!tokenid` and `token` (PROXMOX_TOKEN) its secret; no password then.
+      return [
+        ['PROXMOX_URL', endpoint.apiUrl],
+        ['PROXMOX_USERNAME', token.fullTokenId],
+        ['PROXMOX_TOKEN', token.secret],
+      ]
+    case 'ansible':
+    case 'proxmoxer':
+      // ansible-collections/community.proxmox plugins/module_utils/proxmox.py: api_user (PROXMOX_USER),
+      // api_token_id (PROXMOX_TOKEN_ID, the token's id part) and api_token_secret (PROXMOX_TOKEN_SECRET), handed to
+      // proxmoxer's ProxmoxAPI(host, user=, token_name=, token_value=) (proxmoxer/backends/https.py). It uses a
+      // password instead whenever one is set, so PROXMOX_PASSWORD is never set here. proxmoxer itself reads no
+      // variables; a script passes the same names.
+      return [
+        ['PROXMOX_HOST', endpoint.host],
+        ['PROXMOX_PORT', endpoint.port],
+        ['PROXMOX_USER', token.username],
+        ['PROXMOX_TOKEN_ID', token.tokenId],
+        ['PROXMOX_TOKEN_SECRET', token.secret],
+        ...(insecure ? [['PROXMOX_VALIDATE_CERTS', 'false'] as const] : []),
+      ]
+  }
+}
+
+/**
+ * Credentials in the caller's environment that a consumer would use instead of the API token pve-login hands it.
+ * community.proxmox takes a password whenever one is set (ProxmoxAnsible._connect); bpg ranks its API token first,
+ * so nothing outranks ours there.
+ */
+const COMPETING_WITH_TOKEN: Readonly<Record<Preset, readonly string[]>> = {
+  'pve-login': [],
+  bpg: [],
+  telmate: ['PM_PASS'],
+  packer: ['PROXMOX_PASSWORD'],
+  ansible: ['PROXMOX_PASSWORD'],
+  proxmoxer: [],
+}
+
+/** Names `exec --api-token` removes from the command's environment, and `env --api-token` warns about. */
+export function competingWithToken(options: Pick<SessionVariablesOptions, 'consumer'> = {}): string[] {
+  return [...new Set(expandConsumers(options.consumer).flatMap((preset) => COMPETING_WITH_TOKEN[preset]))]
+}
+
 function presetNotes(presets: readonly Preset[]): string[] {
   const notes: string[] = []
   const passwordUsers = presets.filter((preset) => TICKET_AS_PASSWORD.has(preset))

@@ -18,6 +18,25 @@ export interface SessionRecord {
   loginAt?: string
   /** SHA-256 fingerprint (`AA:BB:…`) the server's certificate was pinned to when this session was made. */
   tlsPin?: string
+  /**
+   * A short-lived PVE API token minted from this session for `env --api-token` and reused while it lasts; `logout`
+   * deletes it at PVE. Absent when none was asked for.
+   */
+  apiToken?: StoredApiToken
+}
+
+/** An API token kept with its session, secret included (the store is as private as it is for the ticket). */
+export interface StoredApiToken {
+  /** `USER@REALM!TOKENID`. */
+  fullTokenId: string
+  /** The TOKENID part, e.g. `pve-login-3f9a1c2e`. */
+  tokenId: string
+  /** The token's value (a UUID), shown by PVE only once. */
+  secret: string
+  /** ISO 8601; PVE refuses the token after this (`expire`). */
+  expiresAt: string
+  /** Whether the token has only the ACLs granted to it (true) or its user's rights (false). */
+  privsep: boolean
 }
 
 /** Identifies a session slot: one per server and realm (the user is only known after login). */
@@ -48,5 +67,14 @@ export function parseSessionRecord(text: string): SessionRecord | undefined {
   for (const field of ['clusterName', 'loginAt', 'tlsPin'] as const) {
     if (candidate[field] !== undefined && typeof candidate[field] !== 'string') return undefined
   }
+  // A damaged token entry costs the token, not the session: the next `env --api-token` mints a new one.
+  if (candidate['apiToken'] !== undefined && !isStoredApiToken(candidate['apiToken'])) delete candidate['apiToken']
   return candidate as unknown as SessionRecord
+}
+
+function isStoredApiToken(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  const token = value as Record<string, unknown>
+  const strings = ['fullTokenId', 'tokenId', 'secret', 'expiresAt'].every((field) => typeof token[field] === 'string' && token[field] !== '')
+  return strings && typeof token['privsep'] === 'boolean' && !Number.isNaN(Date.parse(token['expiresAt'] as string))
 }

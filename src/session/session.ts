@@ -3,6 +3,8 @@ import type {PveClient, PveParams} from '../pve/pve-client.js'
 import {ticketExpiresAt, usableSecondsLeft} from '../pve/ticket.js'
 import type {TicketStore, StoreKind} from '../store/ticket-store.js'
 import {findSession} from '../store/ticket-store.js'
+import {deletePveToken, listPveTokens, type PveRequester} from '../pve/api-tokens.js'
+import {describeListedToken, mintApiToken, type ApiToken, type ApiTokenOptions, type ListedApiToken} from './api-token.js'
 import {acquireSessionLock} from './lock.js'
 import {RENEW_BEFORE_SECONDS} from './renewal-policy.js'
 import {keyOf, renewRecord} from './renew-ticket.js'
@@ -94,6 +96,51 @@ export class Session {
   }
   delete<T = unknown>(path: string, params?: PveParams, options?: SessionRequestOptions): Promise<T> {
     return this.request<T>('DELETE', path, params, options)
+  }
+
+  /**
+   * Mints a short-lived PVE API token for this session's user (id `pve-login-<8 hex>`, default 8 h, at most 7 days),
+   * for a tool that runs longer than a ticket lives. Default privsep false: the token has the user's own rights. The
+   * caller revokes it (`token.revoke()`) when done; if that never happens, PVE refuses it after `expiresAt`.
+   * Throws ApiTokenError (API_TOKEN_REFUSED, API_TOKEN_UNSUPPORTED, API_TOKEN_ID_CLASH, API_TOKEN_NO_RIGHTS).
+   */
+  async createApiToken(options: ApiTokenOptions = {}): Promise<ApiToken> {
+    this.checkOpen()
+    return mintApiToken(this.requester(), this.username, options, {now: this.now})
+  }
+
+  /**
+   * createApiToken, then `fn(token)`, then the token is deleted however fn ends. fn's result is returned and its
+   * error rethrown; a failed deletion is thrown only when fn succeeded (the token then lives until its expiry).
+   */
+  async withApiToken<T>(options: ApiTokenOptions, fn: (token: ApiToken) => T | Promise<T>): Promise<T> {
+    const token = await this.createApiToken(options)
+    let result: T
+    try {
+      result = await fn(token)
+    } catch (error) {
+      await token.revoke().catch(() => undefined)
+      throw error
+    }
+    await token.revoke()
+    return result
+  }
+
+  /** The user's API tokens at PVE (never their secrets), with pve-login's marker on the ones it created. */
+  async listApiTokens(): Promise<ListedApiToken[]> {
+    this.checkOpen()
+    const tokens = await listPveTokens(this.requester(), this.username)
+    return tokens.map((info) => describeListedToken(this.username, info)).sort((a, b) => a.tokenId.localeCompare(b.tokenId))
+  }
+
+  /** Deletes one of the user's API tokens by its id part; false when PVE had no such token. */
+  deleteApiToken(tokenId: string): Promise<boolean> {
+    this.checkOpen()
+    return deletePveToken(this.requester(), this.username, tokenId)
+  }
+
+  private requester(): PveRequester {
+    return <T>(method: string, path: string, params?: PveParams) => this.request<T>(method, path, params)
   }
 
   /** Renews the ticket now (POST /access/ticket with the ticket as password) and stores the result. */
