@@ -61,6 +61,8 @@ export interface SandboxProcess {
   fault(path: string, kind: FaultKind, count?: number): Promise<void>
   requestLog(): Promise<RequestLogEntry[]>
   idpEvents(): Promise<IdpEvent[]>
+  /** false: a PVE before 6.2, without API tokens (their paths answer 501, PVEAPIToken headers are ignored). */
+  setApiTokens(enabled: boolean): Promise<void>
   /** Error bodies without `message`, as before pve-http-server 5.2.0. */
   setOldPve(enabled: boolean): Promise<void>
   /** Clears request log, IdP events and syslog. */
@@ -177,6 +179,7 @@ export async function startSandboxProcess(options: SandboxProcessOptions = {}): 
     requestLog: () => control<RequestLogEntry[]>('GET', 'requests'),
     idpEvents: () => control<IdpEvent[]>('GET', 'idp-events'),
     setOldPve: async (enabled) => void (await control('POST', 'old-pve', {enabled})),
+    setApiTokens: async (enabled) => void (await control('POST', 'api-tokens', {enabled})),
     resetLog: async () => void (await control('POST', 'reset-log')),
     syslog: () => control<SyslogEntry[]>('GET', 'syslog'),
     setUserEnabled: async (userid, enable) => void (await control('POST', 'user', {userid, enable})),

@@ -25,6 +25,8 @@ export interface PveApiOptions {
   apiTokens: ApiTokenDirectory
   /** How long a 401 takes in total; PVE waits about 3 s. */
   authFailureDelayMs: number
+  /** False: PVE before 6.2, without API tokens. Read on every request. */
+  hasApiTokens(): boolean
   /** Old pve-http-server (< 5.2.0): error bodies without `message`. Read on every request. */
   isOldPve(): boolean
   /** The node's clock (the sandbox clock, which tests may skew): what the `Date` header says. */
@@ -64,6 +66,7 @@ export class PveApi {
   private findRoute(method: string, path: string): RouteMatch | undefined {
     for (const route of this.options.routes) {
       if (route.method !== method) continue
+      if (route.apiTokenFeature && !this.options.hasApiTokens()) continue
       const pathValues = matchPath(route.path, path)
       if (pathValues) return {route, pathValues}
     }
@@ -78,7 +81,7 @@ export class PveApi {
   private authenticate(request: IncomingMessage): {authId: string; apiToken: boolean} {
     const ticket = extractTicket(request.headers)
     if (!ticket) {
-      const apiToken = extractApiToken(request.headers)
+      const apiToken = this.options.hasApiTokens() ? extractApiToken(request.headers) : undefined
       if (apiToken) return {authId: this.options.apiTokens.verify(apiToken), apiToken: true}
       throw noTicket()
     }

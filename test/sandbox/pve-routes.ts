@@ -33,6 +33,8 @@ export interface ApiRoute {
   parameters: ParameterSchema
   /** `allowtoken => 0` (PVE::RESTHandler defaults it to 1): the method refuses requests made with an API token. */
   allowToken?: false
+  /** Part of API tokens (PVE 6.2): absent when the sandbox plays an older PVE. */
+  apiTokenFeature?: true
   /** The method's `permissions` check, run before its parameters are validated (as pve-manager's rest_handler does). */
   checkPermission?(authId: string, rawParams: Record<string, unknown>): void
   handle(context: RouteContext): unknown

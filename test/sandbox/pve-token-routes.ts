@@ -67,7 +67,7 @@ export function tokenRoutes(deps: TokenRouteDependencies): ApiRoute[] {
   const userid = (context: RouteContext): string => context.params.userid ?? ''
   const tokenid = (context: RouteContext): string => context.params.tokenid ?? ''
   const tokenPath = '/access/users/{userid}/token/{tokenid}'
-  return [
+  const routes: ApiRoute[] = [
     {
       method: 'GET',
       path: '/access/users/{userid}/token',
@@ -156,4 +156,5 @@ export function tokenRoutes(deps: TokenRouteDependencies): ApiRoute[] {
       },
     },
   ]
+  return routes.map((route) => ({...route, apiTokenFeature: true}))
 }

@@ -108,6 +108,10 @@ const CONTROL_ROUTES: Record<string, ControlHandler> = {
     }
     return controls.state()
   },
+  'POST api-tokens': (controls, body) => {
+    controls.setApiTokens(booleanField(body, 'enabled'))
+    return controls.state()
+  },
   'POST user': (controls, body) => {
     const userid = stringField(body, 'userid')
     const enable = booleanField(body, 'enable')

@@ -28,6 +28,7 @@ export interface ControlState {
   pveVersion: string
   /** The realms that exist (null: all of them) and the one marked default (null: pam). */
   realms: {visible: string[] | null; default: string | null}
+  apiTokens: boolean
   faults: FaultRule[]
 }
 
@@ -56,6 +57,7 @@ export class SandboxControls {
   private pveVersion = DEFAULT_PVE_VERSION
   private visibleRealms: string[] | null = null
   private defaultRealm: string | null = null
+  private apiTokens = true
   private readonly faults = new Map<string, FaultRule>()
 
   constructor(private readonly deps: SandboxControlsDependencies) {}
@@ -78,6 +80,15 @@ export class SandboxControls {
 
   setLatencyMs(latencyMs: number): void {
     this.latencyMs = latencyMs
+  }
+
+  /** False: a PVE before 6.2, which has no API tokens (their routes answer 501, the token header is ignored). */
+  hasApiTokens(): boolean {
+    return this.apiTokens
+  }
+
+  setApiTokens(enabled: boolean): void {
+    this.apiTokens = enabled
   }
 
   isOldPve(): boolean {
@@ -149,6 +160,7 @@ export class SandboxControls {
       oldPve: this.oldPve,
       pveVersion: this.pveVersion,
       realms: {visible: this.visibleRealms, default: this.defaultRealm},
+      apiTokens: this.apiTokens,
       faults: [...this.faults.values()].map((rule) => ({...rule})),
     }
   }
@@ -166,6 +178,7 @@ export class SandboxControls {
     this.oldPve = false
     this.pveVersion = DEFAULT_PVE_VERSION
     this.setRealms(null, null)
+    this.apiTokens = true
     this.faults.clear()
     this.resetLogs()
   }

@@ -117,6 +117,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       users,
       apiTokens,
       authFailureDelayMs,
+      hasApiTokens: () => controls.hasApiTokens(),
       isOldPve: () => controls.isOldPve(),
       now: () => new Date(Date.now() + clock.getOffsetSeconds() * 1000),
     })
