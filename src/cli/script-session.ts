@@ -1,4 +1,5 @@
 import type {SessionRecordResult} from '../session/get-session.js'
+import type {ObtainedApiToken, StoredApiTokenOptions} from '../session/stored-api-token.js'
 import type {Session} from '../session/session.js'
 import type {SessionOptions, SessionSource} from '../session/session-options.js'
 import {connectionOptions, type ConnectionFlagValues} from './connection-options.js'
@@ -20,11 +21,31 @@ export function getCommandSessionRecord(flags: ScriptSessionFlags, signal: Abort
 }
 
 /** The same for a command that makes requests itself (api, refresh): a Session, which the caller closes. */
-export function getCommandSession(flags: ScriptSessionFlags, signal: AbortSignal, io: CliIO, overrides: Pick<SessionOptions, 'minValidSeconds'> = {}): Promise<Session> {
-  return withImplicitLogin(flags, signal, io, {}, async (sessionOptions) => {
+export function getCommandSession(
+  flags: ScriptSessionFlags,
+  signal: AbortSignal,
+  io: CliIO,
+  overrides: Pick<SessionOptions, 'minValidSeconds'> & {allowPaste?: boolean} = {},
+): Promise<Session> {
+  const {allowPaste, ...sessionOverrides} = overrides
+  return withImplicitLogin(flags, signal, io, {allowPaste}, async (sessionOptions) => {
     const {getSession} = await import('../session/get-session.js')
-    const session = await getSession({...sessionOptions, ...overrides})
+    const session = await getSession({...sessionOptions, ...sessionOverrides})
     return {result: session, source: session.source, who: session}
+  })
+}
+
+/** `env --api-token`: the API token kept with the session (reused while it has --min-valid left), else a new one. */
+export function getCommandApiToken(
+  flags: ScriptSessionFlags,
+  signal: AbortSignal,
+  io: CliIO,
+  tokenOptions: Pick<StoredApiTokenOptions, 'ttlSeconds' | 'privsep' | 'acl'>,
+): Promise<ObtainedApiToken> {
+  return withImplicitLogin(flags, signal, io, {}, async (sessionOptions) => {
+    const {obtainStoredApiToken} = await import('../session/stored-api-token.js')
+    const obtained = await obtainStoredApiToken({...sessionOptions, ...tokenOptions})
+    return {result: obtained, source: obtained.sessionSource, who: obtained.record}
   })
 }
 

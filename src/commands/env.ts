@@ -4,7 +4,7 @@ import type {CommandResult} from '../cli/command-result.js'
 import {envResult} from '../cli/script-output.js'
 import {SHELL_FORMATS} from '../format/shell.js'
 import {PveLoginCommand} from './base-command.js'
-import {connectionFlags, consumerFlags, sessionFlags} from './flags.js'
+import {apiTokenFlags, connectionFlags, consumerFlags, sessionFlags} from './flags.js'
 
 export default class Env extends PveLoginCommand {
   static override summary = 'Print shell code that sets PROXMOX_VE_* variables to a valid PVE ticket, for eval.'
@@ -12,7 +12,8 @@ export default class Env extends PveLoginCommand {
   static override description = [
     `Writes only the variable assignments to stdout, so \`eval "$(pve-login env)"\` never evaluates a message; warnings and notes go to stderr. The cached ticket is used while it has --min-valid left, renewed silently otherwise, and only when a person is at the terminal (or with --login) does a browser login start. In a background job without a usable ticket, env exits 3 at once and opens nothing.`,
     `The default variables are PROXMOX_VE_ENDPOINT, PROXMOX_VE_AUTH_TICKET and PROXMOX_VE_CSRF_PREVENTION_TOKEN (read by the bpg Terraform provider) plus PVE_LOGIN_USERNAME and PVE_LOGIN_EXPIRES_AT; --for picks the names other tools read (docs/output-formats.md). The shell is guessed from $SHELL (PowerShell/cmd on Windows); --shell overrides it. Prefer \`pve-login exec -- CMD\`, which keeps the ticket out of your shell.`,
-    `Exit codes: 0 ok, 2 usage, 3 login required, 4 TLS, 5 refused, 6 timeout, 7 unreachable, 130 interrupted.`,
+    `With --api-token, the variables carry a short-lived PVE API token instead of the ticket, for tools that run longer than a ticket's 2 hours and never renew it. The token (id pve-login-<random>, lifetime --api-token-ttl, default 8h, at most 7d) is kept in the store with the session and reused while it has --min-valid left; \`pve-login logout\` deletes it at PVE. It has your own rights (privsep off) unless --privsep.`,
+    `Exit codes: 0 ok, 2 usage, 3 login required, 4 TLS, 5 refused (also: PVE refused the API token), 6 timeout, 7 unreachable, 130 interrupted.`,
   ].join('\n\n')
 
   static override examples = [
@@ -22,12 +23,14 @@ export default class Env extends PveLoginCommand {
     {description: 'Variables for the Telmate provider and Ansible, valid for at least 90 more minutes', command: 'eval "$(<%= config.bin %> env --for telmate,ansible --min-valid 90m)"'},
     {description: 'A .env file for docker compose', command: '<%= config.bin %> env --shell dotenv > .env'},
     {description: 'In CI: never open a browser, fail with exit 3 instead', command: '<%= config.bin %> env --no-login --shell json'},
+    {description: 'An API token for a Telmate Terraform run longer than 2 hours', command: 'eval "$(<%= config.bin %> env --api-token --for telmate)"'},
   ]
 
   static override flags = {
     ...connectionFlags,
     ...sessionFlags,
     ...consumerFlags,
+    ...apiTokenFlags,
     shell: Flags.option({
       options: SHELL_FORMATS,
       description: 'Syntax of the output. Default: guessed from $SHELL (PSModulePath on Windows), else sh.',

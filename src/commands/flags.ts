@@ -109,3 +109,25 @@ export const loopbackFlags = {
     description: 'Host name in the redirect URL sent to the IdP. The listener always binds 127.0.0.1.',
   })(),
 }
+
+/** `--api-token` and its companions, shared by env and exec: hand over a short-lived API token instead of the ticket. */
+export const apiTokenFlags = {
+  'api-token': Flags.boolean({
+    description:
+      "Hand over a short-lived PVE API token instead of the ticket: it outlives the ticket's 2 hours, and it is deleted at PVE when no longer needed (exec: when CMD ends; env: by logout). It has your own rights (privsep off) unless --privsep.",
+  }),
+  'api-token-ttl': Flags.string({
+    helpValue: 'DURATION',
+    default: '8h',
+    description: 'Lifetime of a new API token (e.g. 30m, 8h, 2d; at most 7d). PVE refuses the token afterwards, even when pve-login could not delete it.',
+  }),
+  privsep: Flags.boolean({
+    description:
+      'Make the API token privilege-separated: it then has only the roles granted with --privsep-acl, and granting them needs Permissions.Modify on the path. Default: off, the token has your rights.',
+  }),
+  'privsep-acl': Flags.string({
+    multiple: true,
+    helpValue: 'PATH=ROLE',
+    description: 'With --privsep: grant ROLE on PATH to the token (repeatable), e.g. /vms/100=PVEVMAdmin.',
+  }),
+}

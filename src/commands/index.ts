@@ -1,4 +1,5 @@
 import Api from './api.js'
+import ApiTokens from './api-tokens.js'
 import Doctor from './doctor.js'
 import Env from './env.js'
 import Exec from './exec.js'
@@ -11,6 +12,7 @@ import Ticket from './ticket.js'
 /** The command table (oclif's explicit discovery): ids to command classes. */
 export const COMMANDS = {
   api: Api,
+  'api-tokens': ApiTokens,
   doctor: Doctor,
   env: Env,
   exec: Exec,

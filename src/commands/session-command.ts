@@ -18,7 +18,7 @@ export abstract class SessionCommand extends PveLoginCommand {
   }
 
   /** A Session that makes requests; the caller closes it. */
-  protected getSession(flags: SessionCommandFlags, overrides: {minValidSeconds?: number} = {}): Promise<Session> {
+  protected getSession(flags: SessionCommandFlags, overrides: {minValidSeconds?: number; allowPaste?: boolean} = {}): Promise<Session> {
     return getCommandSession(flags, this.abort.signal, this.io, overrides)
   }
 }

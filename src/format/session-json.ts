@@ -46,6 +46,18 @@ export interface SessionStatus {
   store: StoreKind
   /** The ticket can be used now: secondsLeft > 0 and its issue time is not beyond PVE's grace in the future. */
   valid: boolean
+  /** The API token stored with the session (`env --api-token`), without its secret; absent when there is none. */
+  apiToken?: ApiTokenStatus
+}
+
+export interface ApiTokenStatus {
+  /** `USER@REALM!TOKENID`. */
+  fullTokenId: string
+  /** ISO 8601 UTC: when PVE stops accepting the token. */
+  expiresAt: string
+  /** Whole seconds until then; negative once expired. */
+  secondsLeft: number
+  privsep: boolean
 }
 
 /** A stored session and the store it came from: what `status` lists. */
@@ -96,6 +108,18 @@ export function sessionStatus(source: StatusSource, options: StatusOptions): Ses
     renewalDue: valid && secondsLeft < renewBefore,
     store,
     valid,
+    ...(record.apiToken ? {apiToken: apiTokenStatus(record.apiToken, options.now)} : {}),
+  }
+}
+
+function apiTokenStatus(token: NonNullable<SessionRecord['apiToken']>, now: Date): ApiTokenStatus {
+  // parseSessionRecord has checked that it is a date.
+  const expiresAt = new Date(token.expiresAt)
+  return {
+    fullTokenId: token.fullTokenId,
+    expiresAt: formatTimestamp(expiresAt),
+    secondsLeft: Math.floor((expiresAt.getTime() - now.getTime()) / 1000),
+    privsep: token.privsep,
   }
 }
 

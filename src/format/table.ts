@@ -25,6 +25,17 @@ export function renderStatusTable(rows: readonly StatusSource[], options: Status
         .join('  '),
     )
     .map((line) => `${line}\n`)
+    .join('') + apiTokenLines(rows, options)
+}
+
+/** One line per stored API token (never its secret), below the table: a token outlives the ticket beside it. */
+function apiTokenLines(rows: readonly StatusSource[], options: StatusOptions): string {
+  return rows
+    .map((row) => sessionStatus(row, options).apiToken)
+    .filter((token) => token !== undefined)
+    .map((token) =>
+      forTerminal(`API token ${token.fullTokenId}${token.privsep ? ' (privsep)' : ''}: ${token.secondsLeft > 0 ? `expires in ${formatDuration(token.secondsLeft)}` : `expired ${formatDuration(-token.secondsLeft)} ago`}`, {lineBreaks: false}) + '\n',
+    )
     .join('')
 }
 

@@ -8,7 +8,7 @@ import type {ApiTokenAcl, ApiToken} from './api-token.js'
 import {getSession} from './get-session.js'
 import {acquireSessionLock} from './lock.js'
 import {DEFAULT_MIN_VALID_SECONDS, RENEW_BEFORE_SECONDS} from './renewal-policy.js'
-import type {SessionOptions} from './session-options.js'
+import type {SessionOptions, SessionSource} from './session-options.js'
 import type {SessionKey, SessionRecord, StoredApiToken} from './session-record.js'
 import {openSettingsStore, systemClock} from './session-services.js'
 import {resolveSettings} from './settings.js'
@@ -23,7 +23,10 @@ export interface StoredApiTokenOptions extends SessionOptions {
 export interface ObtainedApiToken {
   record: SessionRecord
   token: StoredApiToken
+  /** The token: from the store, or made now. */
   source: 'cache' | 'created'
+  /** The ticket it was made with, when it was made now: cached, renewed, or a browser login. */
+  sessionSource: SessionSource
 }
 
 function toStored(token: ApiToken): StoredApiToken {
@@ -41,7 +44,7 @@ export async function obtainStoredApiToken(options: StoredApiTokenOptions = {}):
     token !== undefined && token.privsep === privsep && (Date.parse(token.expiresAt) - now().getTime()) / 1000 >= minValid
 
   const cached = findSession(await store.list(), key)
-  if (cached && usable(cached.apiToken)) return {record: cached, token: cached.apiToken, source: 'cache'}
+  if (cached && usable(cached.apiToken)) return {record: cached, token: cached.apiToken, source: 'cache', sessionSource: 'cache'}
 
   // Minting needs the ticket: long enough that the session's own pre-request renewal (which takes the lock held
   // below) cannot be due while the token is made.
@@ -60,12 +63,12 @@ export async function obtainStoredApiToken(options: StoredApiTokenOptions = {}):
       if (latest && latest.username === session.username && usable(latest.apiToken) && latest.apiToken.fullTokenId !== cached?.apiToken?.fullTokenId) {
         // Another pve-login stored a new token while we made ours: use that one, take ours back.
         await minted.revoke().catch(() => undefined)
-        return {record: latest, token: latest.apiToken, source: 'cache'}
+        return {record: latest, token: latest.apiToken, source: 'cache', sessionSource: session.source}
       }
       const base = latest && latest.username === session.username ? latest : session.record
       const record: SessionRecord = {...base, apiToken: toStored(minted)}
       await store.save(record)
-      result = {record, token: record.apiToken!, source: 'created'}
+      result = {record, token: record.apiToken!, source: 'created', sessionSource: session.source}
     } finally {
       await release()
     }

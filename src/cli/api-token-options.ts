@@ -1,0 +1,64 @@
+/**
+ * `--api-token`, `--api-token-ttl`, `--privsep` and `--privsep-acl` as the library's ApiTokenOptions, and the
+ * library's API-token errors in the CLI's words (flags instead of option names).
+ */
+import {ApiTokenError, InvalidInputError} from '../errors.js'
+import {formatDuration, parseDuration} from '../format/duration.js'
+import {MAX_API_TOKEN_TTL_SECONDS, type ApiTokenAcl, type ApiTokenOptions} from '../session/api-token.js'
+
+export interface ApiTokenFlags {
+  'api-token'?: boolean
+  'api-token-ttl'?: string
+  privsep?: boolean
+  'privsep-acl'?: string[]
+}
+
+/** undefined when --api-token is not set (and no token flag was given that needs it). */
+export function apiTokenOptions(flags: ApiTokenFlags): ApiTokenOptions | undefined {
+  const acl = (flags['privsep-acl'] ?? []).map(parseAcl)
+  if (!flags['api-token']) {
+    if (flags.privsep || acl.length > 0) {
+      throw new InvalidInputError('--privsep and --privsep-acl only apply to an API token.', {hint: 'Add --api-token, or drop them.'})
+    }
+    return undefined
+  }
+  const ttlText = flags['api-token-ttl'] ?? '8h'
+  const ttlSeconds = parseDuration(ttlText)
+  if (ttlSeconds <= 0 || ttlSeconds > MAX_API_TOKEN_TTL_SECONDS) {
+    throw new InvalidInputError(`--api-token-ttl ${ttlText} is outside what pve-login mints.`, {
+      hint: `Give a lifetime between 1s and ${formatDuration(MAX_API_TOKEN_TTL_SECONDS)} (7d): a token made by pve-login is meant to end with the run it serves.`,
+    })
+  }
+  if (flags.privsep && acl.length === 0) {
+    throw new InvalidInputError('--privsep makes a token that has no rights at all until ACLs are granted to it, and no --privsep-acl was given.', {
+      hint: 'Add --privsep-acl PATH=ROLE (e.g. /vms/100=PVEVMAdmin; granting needs Permissions.Modify on PATH), or leave out --privsep for a token with your own rights.',
+    })
+  }
+  if (!flags.privsep && acl.length > 0) {
+    throw new InvalidInputError('--privsep-acl needs --privsep: a token without it already has all your rights.', {hint: 'Add --privsep, or drop --privsep-acl.'})
+  }
+  return {ttlSeconds, privsep: flags.privsep === true, ...(acl.length > 0 ? {acl} : {})}
+}
+
+function parseAcl(text: string): ApiTokenAcl {
+  const match = /^(\/[^=\s]*)=([A-Za-z][A-Za-z0-9.\-_]*)$/.exec(text.trim())
+  if (!match) {
+    throw new InvalidInputError(`--privsep-acl ${text} is not PATH=ROLE.`, {hint: 'For example --privsep-acl /vms/100=PVEVMAdmin or --privsep-acl /=PVEAuditor.'})
+  }
+  return {path: match[1] ?? '/', role: match[2] ?? ''}
+}
+
+/** The library's API-token errors with hints that name the flags. Anything else passes through unchanged. */
+export function apiTokenErrorForCli(error: unknown): unknown {
+  if (!(error instanceof ApiTokenError)) return error
+  const hints: Partial<Record<ApiTokenError['code'], string>> = {
+    API_TOKEN_UNSUPPORTED: 'API tokens need PVE 6.2 or later. Leave out --api-token to hand over the ticket (valid 2h).',
+    API_TOKEN_REFUSED: 'PVE lets every user create API tokens for itself, so this user is missing from PVE\'s user list or the session is not its own. Ask a PVE administrator, or leave out --api-token to hand over the ticket.',
+    API_TOKEN_NO_RIGHTS:
+      'Granting ACLs needs Permissions.Modify on the path (on /vms/ID, VM.Allocate and every privilege of the role). Ask a PVE administrator, or leave out --privsep: the token then has exactly your rights.',
+    API_TOKEN_ID_CLASH: 'Something else creates pve-login-* tokens for this user. See them with `pve-login api-tokens`; `--prune` deletes the stale ones.',
+  }
+  const hint = hints[error.code] ?? error.hint
+  return new ApiTokenError(error.code, error.message, {...(hint ? {hint} : {}), cause: error})
+}
+
