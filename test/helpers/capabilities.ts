@@ -42,3 +42,17 @@ export const hasShell = (path: string): boolean => capability(`the shell ${path}
 
 /** util-linux `script`: a real pty for terminal tests (test/helpers/pty.ts). */
 export const hasScript = (): boolean => capability('util-linux script (a pty for terminal tests)', commandExists('/usr/bin/script'), 'apt-get install bsdutils')
+
+function debianPythonHasProxmoxer(): boolean {
+  if (!commandExists('/usr/bin/python3')) return false
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import proxmoxer'], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Debian's python3-proxmoxer under /usr/bin/python3 (not a pyenv python3 that happens to be first on PATH). */
+export const hasProxmoxer = (): boolean =>
+  capability("proxmoxer for Debian's /usr/bin/python3", debianPythonHasProxmoxer(), 'apt-get install python3-proxmoxer')
