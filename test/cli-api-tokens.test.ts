@@ -6,7 +6,8 @@ import {promisify} from 'node:util'
 import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
 
 import {hasProxmoxer} from './helpers/capabilities.js'
-import {copyHome, countRequests, fileAppears, makeTempDir, removeDir, runCli, seedLogin, startCli, type CliOptions, type CliResult} from './helpers/cli.js'
+import {copyHome, countRequests, fileAppears, makeTempDir, removeDir, runCli, startCli, type CliOptions, type CliResult} from './helpers/cli.js'
+import {runInProcess, seedLoginInProcess} from './helpers/in-process.js'
 import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
 
 /**
@@ -22,7 +23,7 @@ let root: {ticket: string; CSRFPreventionToken: string}
 beforeAll(async () => {
   sandbox = await startSandboxProcess()
   aliceHome = await makeTempDir()
-  await seedLogin(sandbox, aliceHome)
+  await seedLoginInProcess(sandbox, aliceHome)
   const login = await sandbox.pve('/api2/json/access/ticket', {form: {username: 'root@pam', password: sandbox.rootPassword}})
   root = (JSON.parse(login.body) as {data: typeof root}).data
 })
@@ -53,8 +54,14 @@ function cliEnv(home: string, extra: Record<string, string | undefined> = {}): C
   return {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', SANDBOX_CA: sandbox.caFile, ...extra}
 }
 
+/** A real process: for exec, whose child, signals and exit status are the point. */
 function cli(home: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return runCli(args, {...options, env: cliEnv(home, options.env)})
+}
+
+/** In this process with a test IO: for everything else (env, status, logout, api-tokens). */
+function inProcess(home: string, args: readonly string[]): Promise<CliResult> {
+  return runInProcess(args, {env: cliEnv(home)})
 }
 
 async function pveLoginTokens(): Promise<string[]> {
@@ -144,7 +151,7 @@ describe('exec --api-token', () => {
 
   test('three hours later on the PVE clock the token still works while the ticket from the same login is refused', async () => {
     const home = await freshHome()
-    const ticket = JSON.parse((await cli(home, ['ticket', '--json'])).stdout).ticket as string
+    const ticket = JSON.parse((await inProcess(home, ['ticket', '--json'])).stdout).ticket as string
     const running = startCli(['exec', '--api-token', '--', process.execPath, '-e', probe({waitForLine: true})], {env: cliEnv(home, {OLD_TICKET: ticket}), keepStdinOpen: true})
     await running.waitForStdout(/ready\n/)
     await sandbox.setClock(3 * 3600)
@@ -174,7 +181,7 @@ describe('exec --api-token', () => {
     expect(seen).toMatchObject({token: 200, tokenId: fullTokenId})
     expect(await pveLoginTokens()).toEqual([fullTokenId])
 
-    const listed = JSON.parse((await cli(home, ['api-tokens', '--json'])).stdout)
+    const listed = JSON.parse((await inProcess(home, ['api-tokens', '--json'])).stdout)
     expect(listed).toEqual([expect.objectContaining({fullTokenId, madeBy: 'exec', state: 'gone', privsep: false})])
     expect(JSON.stringify(listed)).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}/)
 
@@ -182,7 +189,7 @@ describe('exec --api-token', () => {
     const refused = await sandbox.pve('/api2/json/version', {headers: {authorization: `PVEAPIToken=${fullTokenId}=anything`}})
     expect([refused.status, refused.statusMessage]).toEqual([401, `token '${fullTokenId?.split('!')[1]}' access expired`])
 
-    const pruned = await cli(home, ['api-tokens', '--prune'])
+    const pruned = await inProcess(home, ['api-tokens', '--prune'])
     expect(pruned.code).toBe(0)
     // This computer's clock has not moved, so by it the token is not expired yet; its run is gone, though.
     expect(pruned.stdout).toMatch(/gone, deleted\n/)
@@ -191,10 +198,10 @@ describe('exec --api-token', () => {
 
   test('--privsep without --privsep-acl is a usage error; one the user may not grant says so and leaves no token', async () => {
     const home = await freshHome()
-    const bare = await cli(home, ['exec', '--api-token', '--privsep', '--', 'true'])
+    const bare = await inProcess(home, ['exec', '--api-token', '--privsep', '--', 'true'])
     expect(bare.code).toBe(2)
     expect(bare.stderr).toMatch(/no rights at all until ACLs are granted/)
-    const refused = await cli(home, ['exec', '--api-token', '--privsep', '--privsep-acl', '/=PVEAuditor', '--', 'true'])
+    const refused = await inProcess(home, ['exec', '--api-token', '--privsep', '--privsep-acl', '/=PVEAuditor', '--', 'true'])
     expect(refused.code).toBe(5)
     expect(refused.stderr).toMatch(/may not grant the role PVEAuditor on \//)
     expect(refused.stderr).toMatch(/Permissions\.Modify/)
@@ -205,9 +212,10 @@ describe('exec --api-token', () => {
 describe('env --api-token, status, logout', () => {
   test('twice gives the same token (one POST at PVE); status shows it without its secret; logout deletes it at PVE', async () => {
     const home = await freshHome()
+    // The first through the real executable (env's fast path, without oclif), the second through the command class.
     const first = await cli(home, ['env', '--api-token', '--shell', 'json'])
     expect(first.code).toBe(0)
-    const second = await cli(home, ['env', '--api-token', '--shell', 'json'])
+    const second = await inProcess(home, ['env', '--api-token', '--shell', 'json'])
     const variables = JSON.parse(first.stdout) as Record<string, string>
     expect(JSON.parse(second.stdout)).toEqual(variables)
     expect(Object.keys(variables).sort()).toEqual(['PROXMOX_VE_API_TOKEN', 'PROXMOX_VE_ENDPOINT', 'PVE_LOGIN_EXPIRES_AT', 'PVE_LOGIN_USERNAME'])
@@ -216,14 +224,14 @@ describe('env --api-token, status, logout', () => {
     const tokenPath = `/api2/json/access/users/alice%40cli/token/${fullTokenId.split('!')[1]}`
     expect(countRequests(await sandbox.requestLog(), 'POST', tokenPath)).toBe(1)
 
-    const status = await cli(home, ['status', '--json'])
+    const status = await inProcess(home, ['status', '--json'])
     expect(JSON.parse(status.stdout)[0].apiToken).toMatchObject({fullTokenId, privsep: false})
     expect(status.stdout).not.toContain(secret)
-    expect((await cli(home, ['status'])).stdout).toMatch(new RegExp(`API token ${fullTokenId.replace(/[!.]/g, '\\$&')}: expires in 7h`))
+    expect((await inProcess(home, ['status'])).stdout).toMatch(new RegExp(`API token ${fullTokenId.replace(/[!.]/g, '\\$&')}: expires in 7h`))
 
     const auth = {headers: {authorization: `PVEAPIToken=${fullTokenId}=${secret}`}}
     expect((await sandbox.pve('/api2/json/version', auth)).status).toBe(200)
-    const logout = await cli(home, ['logout'])
+    const logout = await inProcess(home, ['logout'])
     expect(logout.code).toBe(0)
     expect(logout.stderr).toContain(`Deleted API token ${fullTokenId}`)
     expect(countRequests(await sandbox.requestLog(), 'DELETE', tokenPath)).toBe(1)
@@ -233,7 +241,7 @@ describe('env --api-token, status, logout', () => {
 
   test('--for telmate, packer and ansible carry the token in each tool\'s names, and never a ticket or password', async () => {
     const home = await freshHome()
-    const result = await cli(home, ['env', '--api-token', '--for', 'telmate,packer,ansible', '--shell', 'json'])
+    const result = await inProcess(home, ['env', '--api-token', '--for', 'telmate,packer,ansible', '--shell', 'json'])
     const variables = JSON.parse(result.stdout) as Record<string, string>
     const [stored] = await sandbox.apiTokens()
     const tokenid = stored?.tokenid ?? ''
@@ -252,7 +260,7 @@ describe('env --api-token, status, logout', () => {
   const proxmoxerTest = hasProxmoxer() ? test : test.skip
   proxmoxerTest("Debian's python3-proxmoxer lists /version with the token from env --api-token --for proxmoxer", async () => {
     const home = await freshHome()
-    const result = await cli(home, ['env', '--api-token', '--for', 'proxmoxer', '--shell', 'json'])
+    const result = await inProcess(home, ['env', '--api-token', '--for', 'proxmoxer', '--shell', 'json'])
     expect(result.code).toBe(0)
     const variables = JSON.parse(result.stdout) as Record<string, string>
     const script = [

@@ -4,7 +4,7 @@
  */
 import {hostname} from 'node:os'
 
-import {formatDuration} from '../format/duration.js'
+import type {ApiTokenRow} from '../format/api-token-table.js'
 import {formatTimestamp} from '../format/session-json.js'
 import type {ListedApiToken} from '../session/api-token.js'
 import type {ApiTokenRevocation} from '../session/logout.js'
@@ -21,27 +21,6 @@ export function apiTokenRevocationLine(outcome: ApiTokenRevocation): string {
     case 'kept':
       return `pve-login: warning: could not delete API token ${outcome.fullTokenId} at ${outcome.server} (${outcome.error?.message ?? 'unknown error'}); forgotten here, but it stays valid until ${until}. Log in again and run \`pve-login api-tokens --prune\` to delete it sooner.`
   }
-}
-
-/** One row of `api-tokens`: a token pve-login made for this user on this server. */
-export interface ApiTokenRow {
-  tokenId: string
-  fullTokenId: string
-  /** ISO 8601 UTC; null: never expires (not one pve-login would make). */
-  expiresAt: string | null
-  secondsLeft: number | null
-  privsep: boolean
-  /** Where and by which process it was made (from the token's comment). */
-  host: string
-  pid: number
-  createdAt: string
-  /** `exec` or `env` (the command that made it), or the library caller's own comment. */
-  madeBy: string | null
-  /**
-   * live: in use or usable; expired: PVE refuses it now; gone: made on this host by an `exec` whose process has
-   * ended, or by an `env` whose token is no longer the one in the store. --prune deletes expired and gone ones.
-   */
-  state: 'live' | 'expired' | 'gone'
 }
 
 export interface ClassifyContext {
@@ -87,18 +66,4 @@ export function isProcessRunning(pid: number): boolean {
     // EPERM: it exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
-}
-
-export function renderApiTokenTable(rows: readonly ApiTokenRow[], pruned: ReadonlySet<string>): string {
-  if (rows.length === 0) return 'No API tokens made by pve-login.\n'
-  const headers = ['TOKEN', 'EXPIRES', 'MADE BY', 'STATE']
-  const cells = rows.map((row) => [
-    row.fullTokenId + (row.privsep ? ' (privsep)' : ''),
-    row.secondsLeft === null ? 'never' : row.secondsLeft > 0 ? `in ${formatDuration(row.secondsLeft)}` : `${formatDuration(-row.secondsLeft)} ago`,
-    `${row.madeBy ?? 'library'} on ${row.host} pid ${row.pid}`,
-    pruned.has(row.tokenId) ? `${row.state}, deleted` : row.state,
-  ])
-  const table = [headers, ...cells]
-  const widths = headers.map((_, column) => Math.max(...table.map((line) => (line[column] ?? '').length)))
-  return table.map((line) => line.map((cell, column) => (column === line.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ') + '\n').join('')
 }

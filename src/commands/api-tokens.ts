@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {apiTokenRows, isProcessRunning, renderApiTokenTable} from '../cli/api-token-report.js'
+import {apiTokenRows, isProcessRunning} from '../cli/api-token-report.js'
+import {renderApiTokenTable} from '../format/api-token-table.js'
 import type {CommandResult} from '../cli/command-result.js'
 import {RENEW_BEFORE_SECONDS} from '../session/renewal-policy.js'
 import {connectionFlags, jsonFlag, sessionFlags} from './flags.js'
