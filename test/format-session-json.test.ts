@@ -177,6 +177,14 @@ describe('the schema check itself', () => {
     ])
   })
 
+  const API_TOKEN = {
+    fullTokenId: 'alice@entra-cli!pve-login-3f9a1c2e',
+    tokenId: 'pve-login-3f9a1c2e',
+    secret: '5a1b2c3d-0000-4000-8000-000000000001',
+    expiresAt: '2026-12-02T05:00:00.000Z',
+    privsep: false,
+  }
+
   test('the schemas list exactly the fields the TypeScript shapes produce', () => {
     const ticket = loadSchema('ticket.json')
     const status = loadSchema('status.json')
@@ -184,8 +192,17 @@ describe('the schema check itself', () => {
     expect(Object.keys(ticket['properties'] as object).sort()).toEqual(Object.keys(ticketJson(RECORD)).sort())
     expect((ticket['required'] as string[]).slice().sort()).toEqual(Object.keys(ticketJson(RECORD)).sort())
     const statusKeys = Object.keys(sessionStatus({record: RECORD, store: 'file'}, {now: at(0)})).sort()
-    expect(Object.keys(statusItem['properties'] as object).sort()).toEqual(statusKeys)
+    // apiToken is the one optional field: present only for a session with a stored API token.
+    const withToken = Object.keys(sessionStatus({record: {...RECORD, apiToken: API_TOKEN}, store: 'file'}, {now: at(0)})).sort()
+    expect(Object.keys(statusItem['properties'] as object).sort()).toEqual(withToken)
     expect((statusItem['required'] as string[]).slice().sort()).toEqual(statusKeys)
+  })
+
+  test('a stored API token shows in status --json without its secret, and conforms to the schema', () => {
+    const status = sessionStatus({record: {...RECORD, apiToken: API_TOKEN}, store: 'file'}, {now: at(0)})
+    expect(status.apiToken).toEqual({fullTokenId: API_TOKEN.fullTokenId, expiresAt: '2026-12-02T05:00:00Z', secondsLeft: expect.any(Number), privsep: false})
+    expect(JSON.stringify(status)).not.toContain(API_TOKEN.secret)
+    expect(violations(loadSchema('status.json'), [status])).toEqual([])
   })
 })
 
