@@ -239,6 +239,18 @@ describe('env --api-token, status, logout', () => {
     expect(await pveLoginTokens()).toEqual([])
   })
 
+  test('logout when PVE cannot be reached: says the token stays valid until its expiry, and forgets the session anyway', async () => {
+    const home = await freshHome()
+    const variables = JSON.parse((await inProcess(home, ['env', '--api-token', '--shell', 'json'])).stdout) as Record<string, string>
+    const [fullTokenId = ''] = (variables.PROXMOX_VE_API_TOKEN ?? '').split('=')
+    await sandbox.fault(`/access/users/alice%40cli/token/${fullTokenId.split('!')[1]}`, 'reset')
+    const logout = await inProcess(home, ['logout'])
+    expect(logout.code).toBe(0)
+    expect(logout.stderr).toMatch(new RegExp(`could not delete API token ${fullTokenId.replace(/[!.]/g, '\\$&')} .*stays valid until ${variables.PVE_LOGIN_EXPIRES_AT}`))
+    expect(await pveLoginTokens()).toEqual([fullTokenId])
+    expect(JSON.parse((await inProcess(home, ['status', '--json'])).stdout)).toEqual([])
+  })
+
   test('--for telmate, packer and ansible carry the token in each tool\'s names, and never a ticket or password', async () => {
     const home = await freshHome()
     const result = await inProcess(home, ['env', '--api-token', '--for', 'telmate,packer,ansible', '--shell', 'json'])

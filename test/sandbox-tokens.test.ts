@@ -90,6 +90,13 @@ describe('creating, listing, deleting', () => {
     expect(JSON.parse(one.body)).toEqual({data: {privsep: 1, expire: 0}})
   })
 
+  test('PUT changes expire, privsep and comment (an empty comment removes it) and answers the token info', async () => {
+    await createToken(alice, 'changed', {comment: 'before'})
+    const put = (form: Record<string, string>) => sandbox.pve(tokenPath('alice@cli', 'changed'), {method: 'PUT', form, headers: withTicket(alice, 'PUT')})
+    expect(JSON.parse((await put({expire: '2000000000', privsep: '0', comment: 'after'})).body)).toEqual({data: {privsep: 0, expire: 2000000000, comment: 'after'}})
+    expect(JSON.parse((await put({comment: ''})).body)).toEqual({data: {privsep: 0, expire: 2000000000}})
+  })
+
   test("an existing id is PVE's 400 'Token already exists.'; a bad id fails the schema pattern", async () => {
     await createToken(alice, 'twice')
     const again = await sandbox.pve(tokenPath('alice@cli', 'twice'), {method: 'POST', form: {}, headers: withTicket(alice, 'POST')})
