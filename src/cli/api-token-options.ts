@@ -4,7 +4,8 @@
  */
 import {ApiTokenError, InvalidInputError} from '../errors.js'
 import {formatDuration, parseDuration} from '../format/duration.js'
-import {MAX_API_TOKEN_TTL_SECONDS, type ApiTokenAcl, type ApiTokenOptions} from '../session/api-token.js'
+import type {ApiTokenAcl, ApiTokenOptions} from '../session/api-token.js'
+import {MAX_API_TOKEN_TTL_SECONDS} from '../session/api-token-limits.js'
 
 export interface ApiTokenFlags {
   'api-token'?: boolean

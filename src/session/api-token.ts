@@ -9,13 +9,9 @@ import {hostname} from 'node:os'
 
 import {ApiTokenError, InvalidInputError, PveApiError} from '../errors.js'
 import {createPveToken, deletePveToken, grantPveTokenAcl, type PveRequester, type PveTokenInfo} from '../pve/api-tokens.js'
+import {API_TOKEN_ID_PREFIX, DEFAULT_API_TOKEN_TTL_SECONDS, MAX_API_TOKEN_TTL_SECONDS} from './api-token-limits.js'
 
-/** 8 hours: a long Terraform or Packer run, with room. */
-export const DEFAULT_API_TOKEN_TTL_SECONDS = 8 * 3600
-/** 7 days: the longest a token minted by pve-login may live. It is meant to end with a run, not to be kept. */
-export const MAX_API_TOKEN_TTL_SECONDS = 7 * 86_400
-/** Every token pve-login creates has an id `pve-login-<8 hex>`; `api-tokens` recognises them by it and the comment. */
-export const API_TOKEN_ID_PREFIX = 'pve-login-'
+export {API_TOKEN_ID_PREFIX, DEFAULT_API_TOKEN_TTL_SECONDS, MAX_API_TOKEN_TTL_SECONDS}
 
 /** How many fresh random ids to try when PVE says the id is taken (`tokenid: Token already exists.`). */
 const ID_ATTEMPTS = 3
