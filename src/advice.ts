@@ -7,7 +7,20 @@
  */
 
 /** The settings a hint may point at, by their library names (SessionOptions, TlsOptions, renderVariables' format). */
-export type SettingName = 'server' | 'realm' | 'tls.fingerprint' | 'tls.caFile' | 'tls.insecure' | 'store' | 'loginNode' | 'shell'
+export type SettingName =
+  | 'server'
+  | 'realm'
+  | 'tls.fingerprint'
+  | 'tls.caFile'
+  | 'tls.insecure'
+  | 'store'
+  | 'loginNode'
+  | 'shell'
+  /** Asking for an API token at all (Session.createApiToken; the CLI's --api-token). */
+  | 'apiToken'
+  /** ApiTokenOptions.privsep / --privsep, and ApiTokenOptions.acl / --privsep-acl. */
+  | 'apiToken.privsep'
+  | 'apiToken.acl'
 
 /** How a caller names what a person can do. */
 export interface Words {
@@ -19,6 +32,8 @@ export interface Words {
   withoutShell: string
   /** How to run the checks that say why a login through this realm fails (`runDoctor` / `pve-login doctor`). */
   diagnose(server: string, realm: string): string
+  /** How to see the API tokens pve-login made for the user. */
+  listApiTokens: string
 }
 
 /** The facts behind a hint. Errors keep them as `advice`, so any caller can word the hint its own way. */
@@ -39,16 +54,30 @@ export type Advice =
   | {kind: 'login-refused'; realm: string; server?: string}
   /** A variable's value cannot be written in the chosen shell format. */
   | {kind: 'shell-cannot-carry'}
+  /** PVE has no API tokens (before 6.2). */
+  | {kind: 'api-token-unsupported'}
+  /** PVE refused to create a token for the session's user. */
+  | {kind: 'api-token-refused'}
+  /** A privilege-separated token was asked for without any ACL for it. */
+  | {kind: 'api-token-needs-acl'}
+  /** PVE refused to grant one of a privilege-separated token's ACLs. */
+  | {kind: 'api-token-grant-refused'}
+  /** Every random token id tried was taken. */
+  | {kind: 'api-token-id-clash'}
 
 /** The library's words: option names, as a TypeScript caller writes them. */
 export const LIBRARY_WORDS: Words = {
   setting: (name, value) => {
     if (name === 'shell') return value === undefined ? 'another format' : `the ${value} format`
+    if (name === 'apiToken') return 'Session.createApiToken()'
+    if (name === 'apiToken.privsep') return 'privsep: true'
+    if (name === 'apiToken.acl') return 'acl: [{path, role}]'
     return value === undefined ? `the option ${name}` : `${name}: ${JSON.stringify(value)}`
   },
   login: (server, realm) => `login({server: ${JSON.stringify(server)}, realm: ${JSON.stringify(realm)}}) where a person can use a browser, or getSession with interactive: true`,
   withoutShell: "the program's environment (spawn it with the variables)",
   diagnose: (server, realm) => `runDoctor({server: ${JSON.stringify(server)}, realm: ${JSON.stringify(realm)}})`,
+  listApiTokens: 'Session.listApiTokens()',
 }
 
 /** The hint for `advice`, in `words`. */
@@ -100,6 +129,25 @@ export function adviceHint(advice: Advice, words: Words): string {
       ].join('\n')
     case 'shell-cannot-carry':
       return `Use ${words.withoutShell} to pass the ticket without a shell, or ${words.setting('shell', 'json')}.`
+    case 'api-token-unsupported':
+      return `API tokens need PVE 6.2 or later. Hand over the ticket instead of using ${words.setting('apiToken')} (it lives 2 hours).`
+    case 'api-token-refused':
+      return (
+        "PVE lets every user create API tokens for itself, so this user is missing from PVE's user list or the session is not its own. " +
+        `Ask a PVE administrator, or hand over the ticket instead of using ${words.setting('apiToken')}.`
+      )
+    case 'api-token-needs-acl':
+      return (
+        `Grant it roles with ${words.setting('apiToken.acl', '/vms/100=PVEVMAdmin')} (granting needs Permissions.Modify on the path), ` +
+        `or do without ${words.setting('apiToken.privsep')}: the token then has exactly the user's own rights.`
+      )
+    case 'api-token-grant-refused':
+      return (
+        'Granting ACLs needs Permissions.Modify on the path (on /vms/ID, VM.Allocate and every privilege of the role). ' +
+        `Ask a PVE administrator, or do without ${words.setting('apiToken.privsep')}: the token then has exactly the user's own rights.`
+      )
+    case 'api-token-id-clash':
+      return `Something else creates tokens named pve-login-* for this user: list them with ${words.listApiTokens} and delete the stale ones.`
   }
 }
 

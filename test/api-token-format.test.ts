@@ -1,6 +1,7 @@
 import {describe, expect, test} from '@jest/globals'
 
-import {apiTokenErrorForCli, apiTokenOptions} from '../src/cli/api-token-options.js'
+import {apiTokenOptions} from '../src/cli/api-token-options.js'
+import {cliHint} from '../src/cli/cli-wording.js'
 import {apiTokenRows} from '../src/cli/api-token-report.js'
 import {ApiTokenError, InvalidInputError} from '../src/errors.js'
 import {renderApiTokenTable} from '../src/format/api-token-table.js'
@@ -87,12 +88,14 @@ describe('apiTokenOptions (the CLI flags)', () => {
     })
   })
 
-  test("the library's hints become the CLI's, naming flags; the code stays", () => {
-    const error = apiTokenErrorForCli(new ApiTokenError('API_TOKEN_NO_RIGHTS', 'no', {hint: 'leave privsep false'})) as ApiTokenError
-    expect(error.code).toBe('API_TOKEN_NO_RIGHTS')
-    expect(error.hint).toMatch(/leave out --privsep/)
-    const other = new Error('x')
-    expect(apiTokenErrorForCli(other)).toBe(other)
+  test("an API-token error's advice reads in option names from the library and in flags from the CLI", () => {
+    const grant = new ApiTokenError('API_TOKEN_NO_RIGHTS', 'no', {advice: {kind: 'api-token-grant-refused'}})
+    expect(grant.hint).toMatch(/do without privsep: true/)
+    expect(cliHint(grant)).toMatch(/do without --privsep:/)
+    const needsAcl = new ApiTokenError('API_TOKEN_NO_RIGHTS', 'no', {advice: {kind: 'api-token-needs-acl'}})
+    expect(needsAcl.hint).toMatch(/acl: \[\{path, role\}\]/)
+    expect(cliHint(needsAcl)).toMatch(/--privsep-acl \/vms\/100=PVEVMAdmin/)
+    expect(cliHint(new ApiTokenError('API_TOKEN_UNSUPPORTED', 'old', {advice: {kind: 'api-token-unsupported'}}))).toMatch(/instead of using --api-token/)
   })
 })
 

@@ -30,6 +30,11 @@ const EVERY_ADVICE: Record<Advice['kind'], Advice> = {
   'log-in': {kind: 'log-in', server: 'https://pve.example.com:8006', realm: 'cli'},
   'login-refused': {kind: 'login-refused', realm: 'cli'},
   'shell-cannot-carry': {kind: 'shell-cannot-carry'},
+  'api-token-unsupported': {kind: 'api-token-unsupported'},
+  'api-token-refused': {kind: 'api-token-refused'},
+  'api-token-needs-acl': {kind: 'api-token-needs-acl'},
+  'api-token-grant-refused': {kind: 'api-token-grant-refused'},
+  'api-token-id-clash': {kind: 'api-token-id-clash'},
 }
 const EVERY_NOTICE: Record<Notice['kind'], Notice> = {
   'store-fallback': {kind: 'store-fallback', reason: 'The keychain refused a read.', location: '/home/a/.local/state/pve-login/sessions'},

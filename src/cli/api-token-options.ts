@@ -1,8 +1,8 @@
 /**
- * `--api-token`, `--api-token-ttl`, `--privsep` and `--privsep-acl` as the library's ApiTokenOptions, and the
- * library's API-token errors in the CLI's words (flags instead of option names).
+ * `--api-token`, `--api-token-ttl`, `--privsep` and `--privsep-acl` as the library's ApiTokenOptions. (The library's
+ * API-token errors carry advice, which src/cli/cli-wording.ts words with these flags.)
  */
-import {ApiTokenError, InvalidInputError} from '../errors.js'
+import {InvalidInputError} from '../errors.js'
 import {formatDuration, parseDuration} from '../format/duration.js'
 import type {ApiTokenAcl, ApiTokenOptions} from '../session/api-token.js'
 import {MAX_API_TOKEN_TTL_SECONDS} from '../session/api-token-limits.js'
@@ -48,18 +48,3 @@ function parseAcl(text: string): ApiTokenAcl {
   }
   return {path: match[1] ?? '/', role: match[2] ?? ''}
 }
-
-/** The library's API-token errors with hints that name the flags. Anything else passes through unchanged. */
-export function apiTokenErrorForCli(error: unknown): unknown {
-  if (!(error instanceof ApiTokenError)) return error
-  const hints: Partial<Record<ApiTokenError['code'], string>> = {
-    API_TOKEN_UNSUPPORTED: 'API tokens need PVE 6.2 or later. Leave out --api-token to hand over the ticket (valid 2h).',
-    API_TOKEN_REFUSED: 'PVE lets every user create API tokens for itself, so this user is missing from PVE\'s user list or the session is not its own. Ask a PVE administrator, or leave out --api-token to hand over the ticket.',
-    API_TOKEN_NO_RIGHTS:
-      'Granting ACLs needs Permissions.Modify on the path (on /vms/ID, VM.Allocate and every privilege of the role). Ask a PVE administrator, or leave out --privsep: the token then has exactly your rights.',
-    API_TOKEN_ID_CLASH: 'Something else creates pve-login-* tokens for this user. See them with `pve-login api-tokens`; `--prune` deletes the stale ones.',
-  }
-  const hint = hints[error.code] ?? error.hint
-  return new ApiTokenError(error.code, error.message, {...(hint ? {hint} : {}), cause: error})
-}
-

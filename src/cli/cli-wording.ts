@@ -16,6 +16,9 @@ const FLAGS: Record<SettingName, string> = {
   store: '--store',
   loginNode: '--login-node',
   shell: '--shell',
+  apiToken: '--api-token',
+  'apiToken.privsep': '--privsep',
+  'apiToken.acl': '--privsep-acl',
 }
 
 export const CLI_WORDS: Words = {
@@ -23,6 +26,7 @@ export const CLI_WORDS: Words = {
   login: (server, realm) => `pve-login --server ${server} --realm ${realm}`,
   withoutShell: '`pve-login exec -- <command>`',
   diagnose: (server, realm) => doctorCommandLine(server, realm),
+  listApiTokens: '`pve-login api-tokens` (`--prune` deletes the stale ones)',
 }
 
 /** `pve-login doctor` for a server and realm, as a person types it. */

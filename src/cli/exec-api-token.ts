@@ -8,7 +8,6 @@ import {AbortedError} from '../errors.js'
 import {formatTimestamp} from '../format/session-json.js'
 import type {ApiToken, ApiTokenOptions} from '../session/api-token.js'
 import type {Session} from '../session/session.js'
-import {apiTokenErrorForCli} from './api-token-options.js'
 import type {CommandResult} from './command-result.js'
 import type {CliIO} from './io.js'
 
@@ -19,12 +18,7 @@ export async function runWithApiToken(
   signal: AbortSignal,
   io: CliIO,
 ): Promise<CommandResult> {
-  let token: ApiToken
-  try {
-    token = await session.createApiToken({...options, comment: 'exec'})
-  } catch (error) {
-    throw apiTokenErrorForCli(error)
-  }
+  const token = await session.createApiToken({...options, comment: 'exec'})
   io.info(`pve-login: API token ${token.fullTokenId} for this run (valid until ${formatTimestamp(token.expiresAt)}); it is deleted when the command ends.`)
   try {
     // Ctrl-C while the token was being made: do not start the command at all.

@@ -10,7 +10,7 @@ import {
 import {formatTimestamp, ticketJson} from '../format/session-json.js'
 import {detectShell, renderVariables, type ShellFormat} from '../format/shell.js'
 import type {ApiTokenOptions} from '../session/api-token.js'
-import {apiTokenErrorForCli, apiTokenOptions, type ApiTokenFlags} from './api-token-options.js'
+import {apiTokenOptions, type ApiTokenFlags} from './api-token-options.js'
 import type {CommandResult} from './command-result.js'
 import type {CliIO} from './io.js'
 import {getCommandApiToken, getCommandSessionRecord, type ScriptSessionFlags} from './script-session.js'
@@ -45,12 +45,7 @@ async function storedTokenVariables(flags: EnvFlags, tokenOptions: ApiTokenOptio
   for (const name of competingWithToken({consumer})) {
     if (io.env[name]) io.warn(`${name} is set in this shell: a tool that finds it may log in with it instead of the API token. Unset it to be sure the token is used.`)
   }
-  let obtained: Awaited<ReturnType<typeof getCommandApiToken>>
-  try {
-    obtained = await getCommandApiToken(flags, signal, io, tokenOptions)
-  } catch (error) {
-    throw apiTokenErrorForCli(error)
-  }
+  const obtained = await getCommandApiToken(flags, signal, io, tokenOptions)
   const {record, token} = obtained
   if (obtained.source === 'created') {
     io.info(`pve-login: created API token ${token.fullTokenId}, valid until ${formatTimestamp(new Date(token.expiresAt))}; \`pve-login logout\` deletes it.`)

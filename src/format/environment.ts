@@ -188,7 +188,7 @@ export function apiTokenVariables(credentials: TokenCredentials, options: Sessio
         byName.set(name, value)
         variables.push([name, value])
       } else if (earlier !== value) {
-        throw new Error(`internal: ${name} has two different values for --for ${presets.join(',')}`)
+        throw new Error(`internal: ${name} has two different values for the consumers ${presets.join(',')}`)
       }
     }
   }

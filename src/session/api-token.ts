@@ -127,16 +127,10 @@ function isIdClash(error: unknown): boolean {
 function creationError(error: unknown, username: string): unknown {
   if (!(error instanceof PveApiError)) return error
   if (error.status === 501) {
-    return new ApiTokenError('API_TOKEN_UNSUPPORTED', `This PVE server has no API tokens (${error.pveMessage}).`, {
-      hint: 'API tokens need PVE 6.2 or later. Use the ticket instead (leave out apiToken), and renew it during long runs.',
-      cause: error,
-    })
+    return new ApiTokenError('API_TOKEN_UNSUPPORTED', `This PVE server has no API tokens (${error.pveMessage}).`, {advice: {kind: 'api-token-unsupported'}, cause: error})
   }
   if (error.status === 403 || /^no such user /.test(error.pveMessage)) {
-    return new ApiTokenError('API_TOKEN_REFUSED', `PVE did not let ${username} create an API token (${error.pveMessage}).`, {
-      hint: 'PVE lets every user create tokens for itself, so the session is not that user\'s own ticket, or the user is not in user.cfg. Ask a PVE administrator, or use the ticket instead of a token.',
-      cause: error,
-    })
+    return new ApiTokenError('API_TOKEN_REFUSED', `PVE did not let ${username} create an API token (${error.pveMessage}).`, {advice: {kind: 'api-token-refused'}, cause: error})
   }
   return error
 }
@@ -154,7 +148,7 @@ export async function mintApiToken(request: PveRequester, username: string, opti
   const acl = options.acl ?? []
   if (privsep && acl.length === 0) {
     throw new ApiTokenError('API_TOKEN_NO_RIGHTS', 'A privilege-separated API token has no rights until ACLs are granted to it, and none were asked for.', {
-      hint: 'Pass acl: [{path, role}] together with privsep: true, or leave privsep false for a token with the user\'s own rights.',
+      advice: {kind: 'api-token-needs-acl'},
     })
   }
   if (!privsep && acl.length > 0) {
@@ -174,7 +168,7 @@ export async function mintApiToken(request: PveRequester, username: string, opti
       if (!isIdClash(error)) throw creationError(error, username)
       if (attempt >= ID_ATTEMPTS) {
         throw new ApiTokenError('API_TOKEN_ID_CLASH', `PVE already has tokens with each of the ${ID_ATTEMPTS} random ids pve-login tried for ${username}.`, {
-          hint: 'That is very unlikely by chance: something else creates pve-login-* tokens. List them with `api-tokens` (listApiTokens()) and prune them.',
+          advice: {kind: 'api-token-id-clash'},
           cause: error,
         })
       }
@@ -191,7 +185,7 @@ export async function mintApiToken(request: PveRequester, username: string, opti
       await revoke().catch(() => undefined)
       if (error instanceof PveApiError && (error.status === 403 || error.status === 400)) {
         throw new ApiTokenError('API_TOKEN_NO_RIGHTS', `${username} may not grant the role ${entry.role} on ${entry.path} to a privilege-separated token (PVE: ${error.message.replace(/^PVE answered /, '')}); the token was deleted again.`, {
-          hint: 'Granting ACLs needs Permissions.Modify on the path (on /vms/ID, VM.Allocate and every privilege of the role). Ask a PVE administrator, or leave privsep false: the token then has exactly the user\'s rights.',
+          advice: {kind: 'api-token-grant-refused'},
           cause: error,
         })
       }
