@@ -64,6 +64,8 @@ export type Advice =
   | {kind: 'api-token-grant-refused'}
   /** Every random token id tried was taken. */
   | {kind: 'api-token-id-clash'}
+  /** A token to keep for later calls, with a store that keeps nothing. */
+  | {kind: 'api-token-needs-store'}
 
 /** The library's words: option names, as a TypeScript caller writes them. */
 export const LIBRARY_WORDS: Words = {
@@ -146,6 +148,8 @@ export function adviceHint(advice: Advice, words: Words): string {
         'Granting ACLs needs Permissions.Modify on the path (on /vms/ID, VM.Allocate and every privilege of the role). ' +
         `Ask a PVE administrator, or do without ${words.setting('apiToken.privsep')}: the token then has exactly the user's own rights.`
       )
+    case 'api-token-needs-store':
+      return `Keep the session in a store that lasts, ${words.setting('store', 'keychain')} or ${words.setting('store', 'file')}: a token nothing remembers could never be deleted, only wait out its expiry.`
     case 'api-token-id-clash':
       return `Something else creates tokens named pve-login-* for this user: list them with ${words.listApiTokens} and delete the stale ones.`
   }

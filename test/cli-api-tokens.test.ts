@@ -251,6 +251,14 @@ describe('env --api-token, status, logout', () => {
     expect(JSON.parse((await inProcess(home, ['status', '--json'])).stdout)).toEqual([])
   })
 
+  test('with --store none there is nowhere to keep the token, so env --api-token refuses before making one', async () => {
+    const home = await freshHome()
+    const result = await inProcess(home, ['env', '--api-token', '--store', 'none', '--login'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/--store keychain or --store file/)
+    expect(await pveLoginTokens()).toEqual([])
+  })
+
   test('--for telmate, packer and ansible carry the token in each tool\'s names, and never a ticket or password', async () => {
     const home = await freshHome()
     const result = await inProcess(home, ['env', '--api-token', '--for', 'telmate,packer,ansible', '--shell', 'json'])

@@ -35,6 +35,7 @@ const EVERY_ADVICE: Record<Advice['kind'], Advice> = {
   'api-token-needs-acl': {kind: 'api-token-needs-acl'},
   'api-token-grant-refused': {kind: 'api-token-grant-refused'},
   'api-token-id-clash': {kind: 'api-token-id-clash'},
+  'api-token-needs-store': {kind: 'api-token-needs-store'},
 }
 const EVERY_NOTICE: Record<Notice['kind'], Notice> = {
   'store-fallback': {kind: 'store-fallback', reason: 'The keychain refused a read.', location: '/home/a/.local/state/pve-login/sessions'},

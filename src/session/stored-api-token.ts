@@ -3,6 +3,7 @@
  * minValidSeconds left, replaced by a new one otherwise (the old one is deleted at PVE), deleted by logout.
  * Answering from the store needs no ticket and no HTTP stack, so the token keeps serving after the ticket expired.
  */
+import {InvalidInputError} from '../errors.js'
 import {findSession} from '../store/ticket-store.js'
 import type {ApiTokenAcl, ApiToken} from './api-token.js'
 import {getSession} from './get-session.js'
@@ -39,6 +40,9 @@ export async function obtainStoredApiToken(options: StoredApiTokenOptions = {}):
   const minValid = options.minValidSeconds ?? DEFAULT_MIN_VALID_SECONDS
   const privsep = options.privsep === true
   const store = openSettingsStore(settings, options)
+  if (store.kind === 'none') {
+    throw new InvalidInputError('A stored API token needs a ticket store that keeps it, and the store is "none".', {advice: {kind: 'api-token-needs-store'}})
+  }
   const key: SessionKey = {server: settings.server, realm: settings.realm}
   const usable = (token: StoredApiToken | undefined): token is StoredApiToken =>
     token !== undefined && token.privsep === privsep && (Date.parse(token.expiresAt) - now().getTime()) / 1000 >= minValid
