@@ -88,6 +88,9 @@ function probe(options: {waitForLine?: boolean; afterParentDies?: boolean; then?
         token: await get({authorization: 'PVEAPIToken=' + process.env.PROXMOX_VE_API_TOKEN}),
         tokenId: (process.env.PROXMOX_VE_API_TOKEN || '').split('=')[0],
         ticketVariable: process.env.PROXMOX_VE_AUTH_TICKET ?? null,
+        // The secret is in the environment only: neither this command's argv nor pve-login's holds it.
+        secretOnACommandLine: [process.argv.join(' '), fs.readFileSync('/proc/' + process.ppid + '/cmdline', 'utf8')].some((line) =>
+          line.includes((process.env.PROXMOX_VE_API_TOKEN || '=').split('=')[1] || 'no secret')),
       }
       if (process.env.OLD_TICKET) seen.ticket = await get({cookie: 'PVEAuthCookie=' + process.env.OLD_TICKET})
       process.stdout.write(JSON.stringify(seen) + '\\n')
@@ -115,7 +118,7 @@ describe('exec --api-token', () => {
     const result = await cli(home, ['exec', '--api-token', '--', process.execPath, '-e', probe()])
     expect(result.code).toBe(0)
     const seen = JSON.parse(result.stdout)
-    expect(seen).toMatchObject({token: 200, tokenId: expect.stringMatching(/^alice@cli!pve-login-[0-9a-f]{8}$/), ticketVariable: null})
+    expect(seen).toMatchObject({token: 200, tokenId: expect.stringMatching(/^alice@cli!pve-login-[0-9a-f]{8}$/), ticketVariable: null, secretOnACommandLine: false})
     expect(result.stderr).toContain(`API token ${seen.tokenId} for this run`)
     expect(result.stderr).toContain(`deleted API token ${seen.tokenId}`)
     expect(await pveLoginTokens()).toEqual([])
