@@ -13,3 +13,7 @@ if (!served) {
   const {execute} = await import('@oclif/core')
   await execute({args: argv, dir: import.meta.url})
 }
+// The command is done. Whatever it leaves pending (a keychain call past its deadline, a connection still closing)
+// must not keep `eval "$(pve-login env)"` or `pve-login exec -- …` waiting: once the output is out, end.
+await new Promise((resolve) => process.stdout.write('', () => process.stderr.write('', resolve)))
+process.exit()

@@ -157,13 +157,17 @@ export function adviceHint(advice: Advice, words: Words): string {
 
 /** A warning's facts, handed to SessionLogger.warn next to its text, so a caller may word it its own way. */
 export type Notice =
-  /** The keychain failed (`reason`); tickets go to the file store at `location` for the rest of the process. */
-  {kind: 'store-fallback'; reason: string; location: string}
+  /**
+   * The keychain is not used here (`reason`, plain words: no Secret Service, no answer, refused writes); tickets
+   * go to the file store at `location`. Said when that is decided or changes, and at logins; `detail` is the
+   * keychain library's own error text, for a debug mode.
+   */
+  {kind: 'store-fallback'; reason: string; location: string; detail?: string}
 
 /** The text of a warning, in `words`. */
-export function noticeText(notice: Notice, words: Words): string {
+export function noticeText(notice: Notice, _words: Words): string {
   switch (notice.kind) {
     case 'store-fallback':
-      return `${notice.reason} Keeping tickets in ${notice.location} (mode 0600) instead; ${words.setting('store', 'keychain')} makes this an error.`
+      return `${notice.reason}; tickets are kept in ${notice.location}, mode 0600.`
   }
 }

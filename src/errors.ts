@@ -24,6 +24,7 @@ export type PveLoginErrorCode =
   | 'API_TOKEN_UNSUPPORTED'
   | 'API_TOKEN_ID_CLASH'
   | 'API_TOKEN_NO_RIGHTS'
+  | 'UNSAFE_STATE'
 
 export interface PveLoginErrorOptions {
   hint?: string
@@ -172,6 +173,16 @@ export class ApiTokenError extends PveLoginError {
   declare readonly code: ApiTokenErrorCode
   constructor(code: ApiTokenErrorCode, message: string, options: PveLoginErrorOptions = {}) {
     super(code, message, options)
+  }
+}
+
+/**
+ * pve-login's own folders or files could be changed by someone else (group- or world-writable, owned by another
+ * user, a symlink out of the folder): tickets and server settings kept there cannot be trusted, so nothing is used.
+ */
+export class UnsafeStateError extends PveLoginError {
+  constructor(message: string, options: PveLoginErrorOptions = {}) {
+    super('UNSAFE_STATE', message, options)
   }
 }
 

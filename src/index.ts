@@ -56,6 +56,7 @@ export {
   TimeoutError,
   TlsVerificationError,
   UnreachableError,
+  UnsafeStateError,
   type PveLoginErrorCode,
   type PveLoginErrorOptions,
 } from './errors.js'

@@ -38,7 +38,7 @@ const EVERY_ADVICE: Record<Advice['kind'], Advice> = {
   'api-token-needs-store': {kind: 'api-token-needs-store'},
 }
 const EVERY_NOTICE: Record<Notice['kind'], Notice> = {
-  'store-fallback': {kind: 'store-fallback', reason: 'The keychain refused a read.', location: '/home/a/.local/state/pve-login/sessions'},
+  'store-fallback': {kind: 'store-fallback', reason: 'No OS keychain here (no Secret Service on the session bus)', location: '/home/a/.local/state/pve-login/sessions'},
 }
 
 describe('advice in the library\'s words and in the CLI\'s', () => {
@@ -49,9 +49,10 @@ describe('advice in the library\'s words and in the CLI\'s', () => {
     expect(adviceHint(advice, CLI_WORDS)).toMatch(CLI_TERMS)
   })
 
-  test.each(Object.values(EVERY_NOTICE))('warning $kind: option names for the library, flags for the CLI', (notice) => {
+  test.each(Object.values(EVERY_NOTICE))('notice $kind: plain words, no setting to change, the same for the library and the CLI', (notice) => {
     expect(noticeText(notice, LIBRARY_WORDS)).not.toMatch(CLI_TERMS)
-    expect(noticeText(notice, CLI_WORDS)).toContain('--store keychain makes this an error')
+    expect(noticeText(notice, CLI_WORDS)).toBe(noticeText(notice, LIBRARY_WORDS))
+    expect(noticeText(notice, CLI_WORDS)).toBe('No OS keychain here (no Secret Service on the session bus); tickets are kept in /home/a/.local/state/pve-login/sessions, mode 0600.')
   })
 
   test('the keychain advice off Linux, too', () => {

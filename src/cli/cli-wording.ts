@@ -6,6 +6,7 @@
 import {adviceHint, noticeText, type Notice, type SettingName, type Words} from '../advice.js'
 import type {PveLoginError} from '../errors.js'
 import type {SessionLogger} from '../session/session-options.js'
+import type {CliIO} from './io.js'
 
 const FLAGS: Record<SettingName, string> = {
   server: '--server',
@@ -45,7 +46,17 @@ export function cliWarning(message: string, notice: Notice | undefined): string 
   return notice ? noticeText(notice, CLI_WORDS) : message
 }
 
-/** The logger the CLI hands the library: its warnings, in CLI words, to `warn`. */
-export function cliLogger(warn: (message: string) => void): SessionLogger {
-  return {warn: (message, notice) => warn(cliWarning(message, notice))}
+/**
+ * The logger the CLI hands the library: its warnings and notes in CLI words, on stderr; the low-level words behind
+ * them (a keychain library's error text) only with PVE_LOGIN_DEBUG=1.
+ */
+export function cliLogger(io: Pick<CliIO, 'warn' | 'info' | 'env'>): SessionLogger {
+  const debugging = io.env['PVE_LOGIN_DEBUG'] === '1'
+  return {
+    warn: (message, notice) => io.warn(cliWarning(message, notice)),
+    info: (message, notice) => io.info(`pve-login: ${cliWarning(message, notice)}`),
+    debug: (message) => {
+      if (debugging) io.info(`pve-login: debug: ${message}`)
+    },
+  }
 }

@@ -25,6 +25,6 @@ export function connectionOptions(flags: ConnectionFlagValues, signal: AbortSign
     tls: {fingerprint: flags.fingerprint, caFile: flags['ca-file'], insecure: flags.insecure},
     env: io.env,
     signal,
-    logger: cliLogger(io.warn),
+    logger: cliLogger(io),
   }
 }

@@ -23,6 +23,8 @@ export function reportError(error: unknown, env: NodeJS.ProcessEnv): ErrorReport
     if (error instanceof RealmError) json.error.openidRealms = error.openidRealms
     const lines = [`pve-login: ${error.message}`]
     if (hint) lines.push(...hint.split('\n').map((line, index) => (index === 0 ? `  hint: ${line}` : `        ${line}`)))
+    // A library's own words (D-Bus, the OS keychain) stay out of the way unless asked for.
+    if (env['PVE_LOGIN_DEBUG'] === '1' && error.cause instanceof Error) lines.push(`  detail: ${error.cause.message}`)
     return {exitCode: exitCodeFor(error.code), text: forTerminal(lines.join('\n')) + '\n', json}
   }
   const message = error instanceof Error ? error.message : String(error)

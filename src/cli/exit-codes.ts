@@ -33,6 +33,7 @@ const BY_CODE: Record<PveLoginErrorCode, number> = {
   API_TOKEN_NO_RIGHTS: EXIT.refused,
   API_TOKEN_UNSUPPORTED: EXIT.failure,
   API_TOKEN_ID_CLASH: EXIT.failure,
+  UNSAFE_STATE: EXIT.usage,
 }
 
 export function exitCodeFor(code: PveLoginErrorCode): number {

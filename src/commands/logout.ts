@@ -39,7 +39,7 @@ export default class Logout extends PveLoginCommand {
     const removed = await logout({
       ...input,
       all: flags.all,
-      logger: cliLogger(this.io.warn),
+      logger: cliLogger(this.io),
       env: this.io.env,
       onApiToken: (outcome) => tokenLines.push(apiTokenRevocationLine(outcome)),
     })

@@ -31,14 +31,16 @@ export default class Status extends PveLoginCommand {
 
   protected async execute(): Promise<CommandResult> {
     const {flags} = await this.parse(Status)
-    const {listSessions} = await import('../session/session-list.js')
+    const {listSessions, strayWarning} = await import('../session/session-list.js')
     const {DEFAULT_MIN_VALID_SECONDS} = await import('../session/renewal-policy.js')
-    const listing = await listSessions({server: flags.server, realm: flags.realm, profile: flags.profile, store: flags.store, logger: cliLogger(this.io.warn)})
+    const listing = await listSessions({server: flags.server, realm: flags.realm, profile: flags.profile, store: flags.store, env: this.io.env, logger: cliLogger(this.io)})
     for (const account of listing.corrupt) {
       this.io.warn(`The stored entry "${account}" in ${listing.location} is not a readable session; the next login for it replaces it.`)
     }
+    if (listing.stray.length > 0) this.io.warn(strayWarning(listing.stray))
+    // Where each session lives: the keychain and the file store can both hold some (see docs/storage.md).
     const sources: StatusSource[] = listing.records
-      .map((record) => ({record, store: listing.store}))
+      .map((record) => ({record, store: listing.placedIn.get(record) ?? listing.store}))
       .sort((a, b) => a.record.server.localeCompare(b.record.server) || a.record.realm.localeCompare(b.record.realm) || a.record.username.localeCompare(b.record.username))
     // Renewal is due where `env` and `ticket` (default --min-valid) would renew.
     const options = {now: this.io.now(), renewBeforeSeconds: DEFAULT_MIN_VALID_SECONDS}

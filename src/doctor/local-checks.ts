@@ -41,7 +41,7 @@ export async function checkStore(context: DoctorContext): Promise<CheckResult> {
   const outcome = (await context.listing) ?? {}
   if (outcome.error) return {check: 'store', status: 'fail', detail: outcome.error.message}
   if (context.store.kind === 'none') return {check: 'store', status: 'warn', detail: 'Tickets are not kept (store none): every run needs a browser login.'}
-  if (outcome.fallback) return {check: 'store', status: 'warn', detail: `${outcome.fallback} Tickets go to ${context.store.location} instead.`, fix: {kind: 'store-fallback', location: context.store.location}}
+  if (outcome.fallback) return {check: 'store', status: 'warn', detail: `${outcome.fallback.replace(/\.?$/, '.')} Tickets go to ${context.store.location} instead.`, fix: {kind: 'store-fallback', location: context.store.location}}
   const count = outcome.listing?.records.length ?? 0
   return {check: 'store', status: 'ok', detail: `Tickets are kept in ${context.store.location} (${count} session${count === 1 ? '' : 's'} stored).`}
 }

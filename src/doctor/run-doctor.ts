@@ -77,7 +77,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   const client = new PveClient({server: settings.server, tls: settings.tls, timeoutMs, env})
   const idp = new IdpHttp({env, timeoutMs, ...(options.signal ? {signal: options.signal} : {})})
   let fallback: string | undefined
-  const store = openStore({choice: settings.store, stateDir: settings.paths.stateDir, keychainTimeoutMs: options.keychainTimeoutMs, onFallback: (notice) => (fallback = notice.reason)})
+  const store = openStore({choice: settings.store, stateDir: settings.paths.stateDir, keychainTimeoutMs: options.keychainTimeoutMs, env, probeOnList: true, onFallback: (notice) => (fallback = notice.reason)})
   const context: DoctorContext = {
     settings,
     realm: chosen === 'no realm' ? undefined : settings.realm,

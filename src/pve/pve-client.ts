@@ -14,6 +14,16 @@ import {normalizeServer} from './server-url.js'
 import {isCertificateErrorCode, probeFingerprint, resolveTlsTrust, untrustedCertificateError, type TlsOptions, type TlsTrust} from './tls.js'
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+/**
+ * The most of an answer that is read. A ticket, a realm list or a PVE error is a few KiB; 1 MiB is far beyond any
+ * of them, and a broken or hostile server sending more must not take the machine's memory (a 1 GiB answer to
+ * /access/ticket once took 2.2 GB). API calls (`Session.request`) allow more: a large cluster's resource list is
+ * big, but still bounded.
+ */
+export const LOGIN_RESPONSE_MAX_BYTES = 1024 * 1024
+export const DEFAULT_RESPONSE_MAX_BYTES = 32 * 1024 * 1024
+/** PVE's messages are one line; a longer one is cut before it reaches a warning or an error. */
+export const MAX_MESSAGE_LENGTH = 500
 
 export interface PveClientOptions {
   /** A PVE server as a person types it (`pve`, `pve:8006`, `https://…`); see normalizeServer(). */
@@ -40,6 +50,8 @@ export interface PveRequestOptions {
   csrfToken?: string
   signal?: AbortSignal
   timeoutMs?: number
+  /** Refuse an answer larger than this (PveApiError). Default DEFAULT_RESPONSE_MAX_BYTES. */
+  maxResponseBytes?: number
 }
 
 /** One entry of GET /access/domains. */
@@ -151,8 +163,10 @@ export class PveClient {
       status = response.status
       reason = response.statusText
       contentType = response.headers.get('content-type') ?? ''
-      text = await response.text()
+      text = await readBounded(response, options.maxResponseBytes ?? DEFAULT_RESPONSE_MAX_BYTES, step)
     } catch (error) {
+      // Only readBounded throws this here: an answer past its size limit.
+      if (error instanceof PveApiError) throw error
       if (options.signal?.aborted) throw new AbortedError()
       if (timeout.aborted) {
         throw new TimeoutError(`PVE did not answer ${step} within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}.`, {
@@ -167,7 +181,7 @@ export class PveClient {
 
   /** The realms of the login box (no authentication needed). */
   async domains(signal?: AbortSignal): Promise<PveRealm[]> {
-    const data = await this.request<unknown>('GET', '/access/domains', {signal})
+    const data = await this.request<unknown>('GET', '/access/domains', {signal, maxResponseBytes: LOGIN_RESPONSE_MAX_BYTES})
     if (!Array.isArray(data)) throw new PveApiError(200, 'GET /access/domains did not return a list of realms')
     return data
       .filter((entry): entry is Record<string, unknown> => typeof entry === 'object' && entry !== null && typeof entry.realm === 'string')
@@ -182,7 +196,7 @@ export class PveClient {
 
   /** Starts an OpenID login on the node that answers: returns the IdP URL to open in the browser. */
   async authUrl(realm: string, redirectUrl: string, signal?: AbortSignal): Promise<string> {
-    const data = await this.request<unknown>('POST', '/access/openid/auth-url', {params: {realm, 'redirect-url': redirectUrl}, signal})
+    const data = await this.request<unknown>('POST', '/access/openid/auth-url', {params: {realm, 'redirect-url': redirectUrl}, signal, maxResponseBytes: LOGIN_RESPONSE_MAX_BYTES})
     if (typeof data !== 'string') throw new PveApiError(200, 'POST /access/openid/auth-url did not return a URL')
     return data
   }
@@ -192,6 +206,7 @@ export class PveClient {
     const data = await this.request<RawTicket>('POST', '/access/openid/login', {
       params: {code: params.code, state: params.state, 'redirect-url': params.redirectUrl},
       signal,
+      maxResponseBytes: LOGIN_RESPONSE_MAX_BYTES,
     })
     return toTicket(data, 'POST /access/openid/login')
   }
@@ -200,7 +215,7 @@ export class PveClient {
   async renewTicket(username: string, ticket: string, signal?: AbortSignal): Promise<TicketResponse> {
     let data: RawTicket
     try {
-      data = await this.request<RawTicket>('POST', '/access/ticket', {params: {username, password: ticket}, signal})
+      data = await this.request<RawTicket>('POST', '/access/ticket', {params: {username, password: ticket}, signal, maxResponseBytes: LOGIN_RESPONSE_MAX_BYTES})
     } catch (error) {
       if (error instanceof PveApiError && error.status === 401) {
         throw new AuthenticationFailedError(`PVE refused to renew the ticket of ${username}.`, {
@@ -230,8 +245,8 @@ export class PveClient {
     }
     // Since pve-http-server 5.2.0 the envelope carries `message`; before, only the reason phrase had it.
     const envelope = isEnvelope(json) ? json : undefined
-    const message = firstLine(typeof envelope?.message === 'string' ? envelope.message : '') || firstLine(reason) || STATUS_CODES[status] || 'error'
-    const errors = envelope && isStringMap(envelope.errors) ? envelope.errors : undefined
+    const message = clip(firstLine(typeof envelope?.message === 'string' ? envelope.message : '') || firstLine(reason) || STATUS_CODES[status] || 'error')
+    const errors = envelope && isStringMap(envelope.errors) ? clipErrors(envelope.errors) : undefined
     // Anything that is not PVE's JSON (a reverse proxy's HTML page, mostly) is summarised, never shown.
     const fromProxy = status >= 500 && !envelope && text.trim() !== ''
     throw new PveApiError(status, fromProxy ? `${message} (the answer came from something in front of PVE, not from PVE)` : message, errors, {
@@ -325,5 +340,47 @@ function isStringMap(value: unknown): value is Record<string, string> {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n')[0]!.trim()
+  const end = text.indexOf('\n')
+  return (end < 0 ? text : text.slice(0, end)).trim()
+}
+
+function clip(text: string): string {
+  return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH)}… (${text.length - MAX_MESSAGE_LENGTH} more characters)` : text
+}
+
+/** PVE's per-parameter errors, each cut like a message, and at most 50 of them. */
+function clipErrors(errors: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(errors).slice(0, 50).map(([name, text]) => [clip(name), clip(firstLine(text))]))
+}
+
+/** The answer's text, or a PveApiError once it passes maxBytes (announced or read): the rest is never read. */
+async function readBounded(response: Response, maxBytes: number, step: string): Promise<string> {
+  const tooLarge = () =>
+    new PveApiError(response.status, `${step} answered with more than ${formatBytes(maxBytes)}; the answer was not read`, undefined, {
+      hint: 'PVE never sends that much here: something in front of PVE (a proxy, a captive portal) or a broken server answered.',
+    })
+  const announced = Number(response.headers.get('content-length') ?? NaN)
+  if (announced > maxBytes) {
+    await response.body?.cancel().catch(() => {})
+    throw tooLarge()
+  }
+  if (!response.body) return ''
+  const chunks: Uint8Array[] = []
+  let length = 0
+  const reader = response.body.getReader()
+  for (;;) {
+    const {done, value} = await reader.read()
+    if (done) break
+    length += value.byteLength
+    if (length > maxBytes) {
+      await reader.cancel().catch(() => {})
+      throw tooLarge()
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks, length).toString('utf8')
+}
+
+function formatBytes(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`
 }

@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {closeSync, constants, fstatSync, openSync, readSync} from 'node:fs'
 import {connect as tlsConnect, type ConnectionOptions, type TLSSocket} from 'node:tls'
 import {InvalidInputError, TlsVerificationError} from '../errors.js'
 
@@ -57,11 +57,43 @@ export function resolveTlsTrust(options: TlsOptions = {}): TlsTrust {
   return {mode: 'system'}
 }
 
+/** A CA bundle is a few KiB (the system's whole bundle about 200 KiB); more is not a CA file. */
+const MAX_CA_FILE_BYTES = 1024 * 1024
+
+/**
+ * Reads a CA file: a regular file (a symlink to one is fine) of at most MAX_CA_FILE_BYTES. A FIFO would block for
+ * ever and /dev/zero would fill the memory, so both are refused before a byte is read (O_NONBLOCK, then fstat).
+ */
 function readCaFile(path: string): string {
+  let fd: number
   try {
-    return readFileSync(path, 'utf8')
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (error) {
     throw new InvalidInputError(`Cannot read the CA file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, {cause: error})
+  }
+  try {
+    const stats = fstatSync(fd)
+    if (!stats.isFile()) {
+      throw new InvalidInputError(`The CA file ${path} is not a regular file (${stats.isDirectory() ? 'a folder' : stats.isFIFO() ? 'a pipe' : 'a device or socket'}).`, {
+        hint: 'Give the path of a PEM file, e.g. a copy of /etc/pve/pve-root-ca.pem from a PVE node.',
+      })
+    }
+    const tooLarge = () => new InvalidInputError(`The CA file ${path} is larger than ${MAX_CA_FILE_BYTES / 1024} KiB; a CA certificate is a few KiB.`, {hint: 'Give the PEM file of the cluster CA, e.g. a copy of /etc/pve/pve-root-ca.pem.'})
+    if (stats.size > MAX_CA_FILE_BYTES) throw tooLarge()
+    const buffer = Buffer.alloc(MAX_CA_FILE_BYTES + 1)
+    let length = 0
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null)
+      if (read === 0) break
+      length += read
+      if (length > MAX_CA_FILE_BYTES) throw tooLarge()
+    }
+    return buffer.subarray(0, length).toString('utf8')
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw error
+    throw new InvalidInputError(`Cannot read the CA file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, {cause: error})
+  } finally {
+    closeSync(fd)
   }
 }
 

@@ -1,7 +1,8 @@
 import {AuthenticationFailedError, LoginRequiredError} from '../errors.js'
 import type {PveClient} from '../pve/pve-client.js'
 import {hasClockSkew, usableSecondsLeft} from '../pve/ticket.js'
-import {findSession, type TicketStore} from '../store/ticket-store.js'
+import {strayWarning} from '../store/file-store.js'
+import {findSession, type StoreListing, type TicketStore} from '../store/ticket-store.js'
 import {acquireSessionLock} from './lock.js'
 import {rememberProfile} from './profile-config.js'
 import {DEFAULT_MIN_VALID_SECONDS} from './renewal-policy.js'
@@ -67,7 +68,7 @@ export async function getSessionRecord(options: SessionOptions = {}): Promise<Se
         client = await createClient(settings, options)
         const renewed = await tryRenew(client, cached, now, options.logger)
         if (renewed) {
-          if (renewed !== cached) await store.save(renewed)
+          if (renewed !== cached) await store.save(renewed, {reason: 'renewal'})
           return done(renewed, renewed === cached ? 'cache' : 'renewed')
         }
       }
@@ -96,12 +97,12 @@ async function loginAndStore(settings: Settings, store: TicketStore, options: Se
   const {browserLogin} = await import('../login/login-flow.js')
   // SessionOptions takes the login's options under the same names (session-options.ts picks them from LoginOptions).
   const record = await browserLogin({...options, server: settings.server, realm: settings.realm, tls: settings.tls})
-  await store.save(record)
+  await store.save(record, {reason: 'login'})
   await rememberProfile(settings.paths.configDir, settings.profile, {
     server: settings.server,
     realm: settings.realm,
-    fingerprint: record.tlsPin ?? settings.tls.fingerprint,
-    caFile: settings.tls.caFile,
+    // The trust this login used replaces the remembered one: a pin or a CA file, never both.
+    ...(record.tlsPin ? {fingerprint: record.tlsPin, caFile: null} : settings.tls.caFile ? {caFile: settings.tls.caFile, fingerprint: null} : {}),
   })
   return record
 }
@@ -119,11 +120,23 @@ async function tryRenew(client: PveClient, record: SessionRecord, now: () => Dat
 }
 
 async function readSession(store: TicketStore, key: SessionKey, logger: SessionLogger | undefined): Promise<SessionRecord | undefined> {
-  const listing = await store.list()
+  const listing = await store.find(key)
+  warnAboutUnreadable(listing, store, logger)
+  return findSession(listing, key)
+}
+
+/** Damaged sessions and stray entries are skipped, and said once per process: they must never stop a command. */
+const warnedUnreadable = new Set<string>()
+export function warnAboutUnreadable(listing: StoreListing, store: Pick<TicketStore, 'location'>, logger: SessionLogger | undefined): void {
   for (const account of listing.corrupt) {
+    if (warnedUnreadable.has(`corrupt\n${account}`)) continue
+    warnedUnreadable.add(`corrupt\n${account}`)
     logger?.warn(`Ignoring the unreadable stored session "${account}" in ${store.location}; the next login replaces it.`)
   }
-  return findSession(listing, key)
+  const stray = (listing.stray ?? []).filter((entry) => !warnedUnreadable.has(`stray\n${entry}`))
+  if (stray.length === 0) return
+  for (const entry of stray) warnedUnreadable.add(`stray\n${entry}`)
+  logger?.warn(strayWarning(stray))
 }
 
 const warnedSkew = new WeakSet<SessionLogger>()

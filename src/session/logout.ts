@@ -1,4 +1,5 @@
 import {usableSecondsLeft} from '../pve/ticket.js'
+import {checkStateFolders} from '../store/state-folders.js'
 import {sessionAccount} from '../store/ticket-store.js'
 import type {SessionLogger} from './session-options.js'
 import type {SessionRecord, StoredApiToken} from './session-record.js'
@@ -40,7 +41,9 @@ export interface ApiTokenRevocation {
  */
 export async function logout(options: LogoutOptions = {}): Promise<SessionRecord[]> {
   const selected = options.all ? undefined : await resolveSettings(options)
-  const store = openSettingsStore(selected ?? resolveStorage(options), options)
+  const storage = selected ?? resolveStorage(options)
+  await checkStateFolders([storage.paths.configDir, storage.paths.stateDir])
+  const store = openSettingsStore(storage, options)
   const {records} = await store.list()
   const doomed = selected ? records.filter((r) => r.server === selected.server && r.realm === selected.realm) : records
   for (const record of doomed) {

@@ -6,6 +6,7 @@ import type {SessionKey, SessionRecord} from './session-record.js'
 import type {SessionLogger} from './session-options.js'
 import {resolveSettingsIfChosen, resolveStorage, type SettingsInput} from './settings.js'
 import {openSettingsStore} from './session-services.js'
+export {strayWarning} from '../store/file-store.js'
 import type {StoreKind} from '../store/ticket-store.js'
 
 export interface ListSessionsOptions extends SettingsInput {
@@ -22,6 +23,10 @@ export interface SessionListing {
   /** The store that answered (`file` after a keychain fallback), and where it keeps the data, in words. */
   store: StoreKind
   location: string
+  /** Where each record lives, when sessions are in more than one store (keychain and file). */
+  placedIn: Map<SessionRecord, StoreKind>
+  /** Entries in the file store that are not sessions pve-login wrote, with why: skipped. */
+  stray: string[]
   /** The server and realm that options, environment or the remembered profile select; undefined when none is set. */
   selected: SessionKey | undefined
 }
@@ -36,8 +41,8 @@ export async function listSessions(options: ListSessionsOptions = {}): Promise<S
   const selected = typeof settings === 'string' ? undefined : {server: settings.server, realm: settings.realm}
   const storage = typeof settings === 'string' ? resolveStorage(options) : settings
   const store = openSettingsStore(storage, options)
-  const {records, corrupt} = await store.list()
-  return {records, corrupt, store: store.kind, location: store.location, selected}
+  const {records, corrupt, placedIn, stray} = await store.list()
+  return {records, corrupt, store: store.kind, location: store.location, placedIn: placedIn ?? new Map(), stray: stray ?? [], selected}
 }
 
 /** True when `record` belongs to the selected server and realm. */

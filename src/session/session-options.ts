@@ -9,6 +9,10 @@ export interface SessionLogger {
    * caller with other words for settings (the CLI's flags) can say it its own way.
    */
   warn(message: string, notice?: Notice): void
+  /** Plain information (where tickets are kept, when that is decided), with its facts as for warn; warn is used when absent. */
+  info?(message: string, notice?: Notice): void
+  /** Low-level words behind a message (a keychain library's error text), for a debug mode; dropped when absent. */
+  debug?(message: string): void
 }
 
 /** The browser login's options that getSession passes on as they are; LoginOptions documents each. */

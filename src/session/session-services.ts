@@ -1,20 +1,31 @@
 import {LIBRARY_WORDS, noticeText, type Notice} from '../advice.js'
 import type {PveClient} from '../pve/pve-client.js'
-import {openStore} from '../store/open-store.js'
+import {openStore, type StoreNotice} from '../store/open-store.js'
 import type {TicketStore} from '../store/ticket-store.js'
 import type {SessionLogger, SessionOptions} from './session-options.js'
 import type {Settings, StorageSettings} from './settings.js'
 
 /** The store a session's settings name, with fallbacks reported through the logger. */
-export function openSettingsStore(settings: StorageSettings, options: {keychainTimeoutMs?: number; logger?: SessionLogger}): TicketStore {
+export function openSettingsStore(settings: StorageSettings, options: {keychainTimeoutMs?: number; logger?: SessionLogger; env?: NodeJS.ProcessEnv}): TicketStore {
+  const logger = options.logger
+  const tell = (say: ((message: string) => void) | undefined) => (notice: StoreNotice) => {
+    say?.(notice.message)
+    if (notice.detail) logger?.debug?.(`the keychain said: ${notice.detail}`)
+  }
   return openStore({
     choice: settings.store,
     stateDir: settings.paths.stateDir,
     keychainTimeoutMs: options.keychainTimeoutMs,
+    env: options.env,
     onFallback: (fallback) => {
       const notice: Notice = {kind: 'store-fallback', ...fallback}
-      options.logger?.warn(noticeText(notice, LIBRARY_WORDS), notice)
+      const text = noticeText(notice, LIBRARY_WORDS)
+      if (logger?.info) logger.info(text, notice)
+      else logger?.warn(text, notice)
+      if (fallback.detail) logger?.debug?.(`the keychain said: ${fallback.detail}`)
     },
+    onNotice: tell(logger && (logger.info ? (message) => logger.info!(message) : (message) => logger.warn(message))),
+    onWarning: tell(logger && ((message) => logger.warn(message))),
   })
 }
 

@@ -215,13 +215,13 @@ export class Session {
     const release = await acquireSessionLock(this.settings.paths.stateDir, keyOf(this.current))
     try {
       // Another process may have renewed while we waited for the lock.
-      const stored = findSession(await this.store.list(), keyOf(this.current))
+      const stored = findSession(await this.store.find(keyOf(this.current)), keyOf(this.current))
       if (stored && stored.username === this.current.username && Date.parse(stored.issuedAt) > Date.parse(this.current.issuedAt)) {
         this.current = stored
         if (usableSecondsLeft(this.issuedAt, this.now()) >= RENEW_BEFORE_SECONDS) return
       }
       this.current = await renewRecord(this.client, this.current, this.now)
-      await this.store.save(this.current)
+      await this.store.save(this.current, {reason: 'renewal'})
     } finally {
       await release()
     }

@@ -3,6 +3,7 @@ import {resolvePaths, type PveLoginPaths} from './paths.js'
 import {checkProfileName, DEFAULT_PROFILE, readProfile, type Profile} from './profile-config.js'
 import {normalizeServer} from '../pve/server-url.js'
 import {parseStoreChoice, type StoreChoice} from '../store/open-store.js'
+import {checkStateFolders} from '../store/state-folders.js'
 import type {TlsOptions} from '../pve/tls.js'
 
 /** Where to log in: what flags, environment and the remembered profile say, merged in that order. */
@@ -53,6 +54,8 @@ export async function resolveSettingsIfChosen(input: SettingsInput): Promise<Set
   const env = input.env ?? process.env
   const storage = resolveStorage(input)
   const profileName = checkProfileName(input.profile ?? (env['PVE_LOGIN_PROFILE'] || DEFAULT_PROFILE))
+  // Before anything is read from them: a folder someone else can write to may hold their server and pin.
+  await checkStateFolders([storage.paths.configDir, storage.paths.stateDir])
   const remembered: Profile = await readProfile(storage.paths.configDir, profileName)
   const serverText = input.server ?? (env['PVE_LOGIN_SERVER'] || remembered.server)
   if (!serverText) return 'no server'
@@ -60,12 +63,16 @@ export async function resolveSettingsIfChosen(input: SettingsInput): Promise<Set
   const realm = input.realm ?? (env['PVE_LOGIN_REALM'] || remembered.realm)
   if (!realm) return 'no realm'
   const sameServer = remembered.server !== undefined && safeNormalize(remembered.server) === server
-  const tls: TlsOptions = {
-    fingerprint: input.tls?.fingerprint ?? (env['PVE_LOGIN_FINGERPRINT'] || (sameServer ? remembered.fingerprint : undefined)),
-    caFile: input.tls?.caFile ?? (env['PVE_LOGIN_CA_FILE'] || (sameServer ? remembered.caFile : undefined)),
+  const explicit: TlsOptions = {
+    fingerprint: input.tls?.fingerprint ?? (env['PVE_LOGIN_FINGERPRINT'] || undefined),
+    caFile: input.tls?.caFile ?? (env['PVE_LOGIN_CA_FILE'] || undefined),
     ca: input.tls?.ca,
     insecure: input.tls?.insecure ?? false,
   }
+  // Trust given now (a pin, a CA, insecure) replaces the remembered one as a whole: a remembered pin must not
+  // quietly win over an explicit --ca-file, which would then never even be read.
+  const explicitTrust = explicit.fingerprint !== undefined || explicit.caFile !== undefined || explicit.ca !== undefined || explicit.insecure
+  const tls: TlsOptions = explicitTrust || !sameServer ? explicit : {...explicit, fingerprint: remembered.fingerprint, caFile: remembered.fingerprint ? undefined : remembered.caFile}
   return {server, realm, profile: profileName, tls, ...storage}
 }
 

@@ -1,74 +1,95 @@
-import type {Advice} from '../advice.js'
-import {StoreUnavailableError} from '../errors.js'
-import {parseSessionRecord, type SessionRecord} from '../session/session-record.js'
-import {KEYCHAIN_SERVICE, sessionAccount, type StoreListing, type TicketStore} from './ticket-store.js'
+import {createRequire} from 'node:module'
+
+import {pingSecretService, type PingResult} from './secret-service-ping.js'
+import {KEYCHAIN_SERVICE} from './ticket-store.js'
 
 export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 3000
+
+/** How a keychain call ended: an answer, the keychain's refusal (its own words), or no answer in time. */
+export type KeychainOutcome<T> = {kind: 'answer'; value: T} | {kind: 'refused'; detail: string} | {kind: 'no answer'}
 
 type KeyringModule = typeof import('@napi-rs/keyring')
 
 /**
- * Sessions as OS keychain items (macOS Keychain, Windows Credential Manager, Secret Service on Linux) through
- * @napi-rs/keyring: service `pve-login`, account `<userid>@<host:port>`, the secret is the session JSON.
- * Every call is bounded: an absent, locked or hung Secret Service must fail in seconds, never hang a script.
+ * The OS keychain (macOS Keychain, Windows Credential Manager, Secret Service on Linux) through @napi-rs/keyring:
+ * service `pve-login`, account `<userid>@<host:port>`, the secret is the session JSON. Outcomes, not exceptions,
+ * so that the caller decides what a refusal means. There is no listing: src/store/session-index.ts knows the
+ * accounts.
+ *
+ * A frozen Secret Service (gnome-keyring stopped with SIGSTOP) must not hold a command, and nothing of a keychain
+ * call may outlive the command. Measured with @napi-rs/keyring 2.1 against a frozen gnome-keyring:
+ * - `Entry`/`AsyncEntry` connect to D-Bus in their constructor, on the calling thread: the event loop (and every
+ *   timer, so any Promise.race deadline) stops for the addon's own 2 s D-Bus timeout.
+ * - `findCredentials`/`findCredentialsAsync` never return, and a call still running on libuv's pool makes even
+ *   `process.exit()` wait for ever (Node joins the pool at exit).
+ * - A worker thread frees the event loop, but exit still waits for its native call, and booting one costs about
+ *   as much CPU as the rest of a cached `env`; a child process costs a second Node start-up.
+ * So on Linux a Secret Service is first pinged from JavaScript (src/store/secret-service-ping.ts: a deadline that
+ * really can be walked away from, nothing left pending), once per process, and only one that answered gets the
+ * addon's synchronous `Entry` calls, which then take milliseconds. The listing call is never made.
  */
-export class KeychainStore implements TicketStore {
-  readonly kind = 'keychain' as const
+export class KeychainStore {
   readonly location = `the OS keychain (service "${KEYCHAIN_SERVICE}")`
-  private keyring: Promise<KeyringModule> | undefined
+  private reachable: Promise<PingResult> | undefined
+  private keyring: KeyringModule | undefined
 
-  constructor(private readonly timeoutMs: number = DEFAULT_KEYCHAIN_TIMEOUT_MS) {}
+  constructor(
+    readonly timeoutMs: number = DEFAULT_KEYCHAIN_TIMEOUT_MS,
+    private readonly bus: string | undefined = process.env['DBUS_SESSION_BUS_ADDRESS'],
+  ) {}
 
-  async list(): Promise<StoreListing> {
-    const {findCredentialsAsync} = await this.module()
-    const credentials = await this.bounded('read', (signal) => findCredentialsAsync(KEYCHAIN_SERVICE, undefined, signal))
-    const listing: StoreListing = {records: [], corrupt: []}
-    for (const {account, password} of credentials) {
-      const record = parseSessionRecord(password)
-      if (record) listing.records.push(record)
-      else listing.corrupt.push(account)
+  /** The stored secret, or null when there is no item for the account. */
+  get(account: string): Promise<KeychainOutcome<string | null>> {
+    return this.call((entry) => entry.getPassword() ?? null, account)
+  }
+
+  set(account: string, secret: string): Promise<KeychainOutcome<null>> {
+    return this.call((entry) => (entry.setPassword(secret), null), account)
+  }
+
+  /** true when an item was deleted, false when there was none. */
+  delete(account: string): Promise<KeychainOutcome<boolean>> {
+    return this.call((entry) => entry.deleteCredential(), account)
+  }
+
+  private async call<T>(operation: (entry: InstanceType<KeyringModule['Entry']>) => T, account: string): Promise<KeychainOutcome<T>> {
+    if (process.platform === 'linux') {
+      this.reachable ??= pingSecretService(this.bus, this.timeoutMs)
+      const reachable = await this.reachable
+      if (reachable.status === 'no answer') return {kind: 'no answer'}
+      if (reachable.status === 'absent') return {kind: 'refused', detail: `no Secret Service: ${reachable.detail ?? 'not on the session bus'}`}
     }
-    return listing
-  }
-
-  async save(record: SessionRecord): Promise<void> {
-    const {AsyncEntry} = await this.module()
-    const entry = new AsyncEntry(KEYCHAIN_SERVICE, sessionAccount(record))
-    await this.bounded('write', (signal) => entry.setPassword(JSON.stringify(record), signal))
-  }
-
-  async remove(account: string): Promise<boolean> {
-    const {AsyncEntry} = await this.module()
-    const entry = new AsyncEntry(KEYCHAIN_SERVICE, account)
-    return this.bounded('delete', (signal) => entry.deleteCredential(signal))
-  }
-
-  private module(): Promise<KeyringModule> {
-    this.keyring ??= import('@napi-rs/keyring')
-    return this.keyring
-  }
-
-  private async bounded<T>(operation: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController()
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort()
-        reject(new StoreUnavailableError(`The keychain did not answer a ${operation} within ${this.timeoutMs / 1000} s.`, {advice: keychainAdvice(), store: 'keychain'}))
-      }, this.timeoutMs)
-      timer.unref()
-    })
+    this.keyring ??= createRequire(import.meta.url)('@napi-rs/keyring') as KeyringModule
     try {
-      return await Promise.race([call(controller.signal), timeout])
+      // Pinned to the Secret Service on Linux: the addon's default falls back to the kernel keyring, which loses
+      // everything at reboot and is invisible to every keychain tool.
+      const entry = new this.keyring.Entry(KEYCHAIN_SERVICE, account, process.platform === 'linux' ? {linux: {store: 'secret-service'}} : undefined)
+      return {kind: 'answer', value: operation(entry)}
     } catch (error) {
-      if (error instanceof StoreUnavailableError) throw error
-      throw new StoreUnavailableError(`The keychain refused a ${operation}: ${(error as Error).message}`, {advice: keychainAdvice(), store: 'keychain', cause: error})
-    } finally {
-      clearTimeout(timer)
+      return {kind: 'refused', detail: (error as Error).message}
     }
   }
 }
 
-function keychainAdvice(): Advice {
-  return {kind: 'keychain-unavailable', platform: process.platform}
+/** What a failed keychain call says about the keychain, in the index's terms. */
+export function keychainVerdictOf(outcome: KeychainOutcome<unknown>): 'absent' | 'unresponsive' | 'refuses-writes' | undefined {
+  if (outcome.kind === 'answer') return undefined
+  if (outcome.kind === 'no answer') return 'unresponsive'
+  // libdbus' words for a reply that never came (its own 2 s limit inside the addon).
+  if (/did not receive a reply|timed? ?out/i.test(outcome.detail)) return 'unresponsive'
+  // No session bus, or nothing on it that provides org.freedesktop.secrets.
+  if (/no Secret Service|failed to connect|autolaunch|no such file|ServiceUnknown|NameHasNoOwner|not provided by any/i.test(outcome.detail)) return 'absent'
+  return 'refuses-writes'
+}
+
+/** The words for a person about why the keychain is not used. */
+export function keychainProblem(verdict: 'absent' | 'unresponsive' | 'refuses-writes', timeoutMs: number): string {
+  switch (verdict) {
+    case 'absent':
+      return process.platform === 'linux' ? 'No OS keychain here (no Secret Service on the session bus)' : 'No OS keychain here'
+    case 'unresponsive':
+      return `The OS keychain did not answer within ${timeoutMs / 1000} s`
+    case 'refuses-writes':
+      return 'The OS keychain can be read but refused to store the ticket (on Linux: a locked collection, and nothing to ask for its password)'
+  }
 }

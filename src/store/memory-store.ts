@@ -1,5 +1,6 @@
 import type {SessionRecord} from '../session/session-record.js'
-import {sessionAccount, type StoreListing, type TicketStore} from './ticket-store.js'
+import type {SessionKey} from '../session/session-record.js'
+import {listingFor, sessionAccount, type StoreListing, type TicketStore} from './ticket-store.js'
 
 /** `--store none`: nothing outlives the process. The session is printed or handed to a child, then forgotten. */
 export class MemoryStore implements TicketStore {
@@ -9,6 +10,10 @@ export class MemoryStore implements TicketStore {
 
   async list(): Promise<StoreListing> {
     return {records: [...this.records.values()], corrupt: []}
+  }
+
+  async find(key: SessionKey): Promise<StoreListing> {
+    return listingFor(await this.list(), key)
   }
 
   async save(record: SessionRecord): Promise<void> {

@@ -1,16 +1,18 @@
 import {join} from 'node:path'
 
 import type {Notice} from '../advice.js'
-import {InvalidInputError, StoreUnavailableError} from '../errors.js'
-import type {SessionRecord} from '../session/session-record.js'
+import {InvalidInputError} from '../errors.js'
 import {FileStore} from './file-store.js'
 import {DEFAULT_KEYCHAIN_TIMEOUT_MS, KeychainStore} from './keychain-store.js'
 import {MemoryStore} from './memory-store.js'
-import type {StoreKind, StoreListing, TicketStore} from './ticket-store.js'
+import {PlacementStore, type StoreNotice} from './placement-store.js'
+import {SessionIndex} from './session-index.js'
+import type {StoreKind, TicketStore} from './ticket-store.js'
 
 export type StoreChoice = StoreKind | 'auto'
+export type {StoreNotice} from './placement-store.js'
 
-/** Why the keychain was given up (the error's message), and where the file store keeps tickets instead. */
+/** Why the keychain is not used (in words for a person), and where the file store keeps tickets instead. */
 export type StoreFallback = Omit<Extract<Notice, {kind: 'store-fallback'}>, 'kind'>
 
 export interface OpenStoreOptions {
@@ -18,8 +20,22 @@ export interface OpenStoreOptions {
   choice?: StoreChoice
   stateDir: string
   keychainTimeoutMs?: number
-  /** Told once when `auto` falls back to the file store: why, and where tickets go instead. */
+  /**
+   * Told where tickets go when it is not the keychain: when that is decided or changes (once per machine, not on
+   * every command) and at every login. `detail` is the keychain's own error text.
+   */
   onFallback?: (fallback: StoreFallback) => void
+  /**
+   * Asks the keychain, when listing, whether it would take tickets here (a cheap probe when nothing was decided
+   * yet), and tells onFallback when not: for a report on the store (doctor), never for everyday commands.
+   */
+  probeOnList?: boolean
+  /** Plain news about where tickets are kept (the keychain takes them again). */
+  onNotice?: (notice: StoreNotice) => void
+  /** Told when a session kept in the keychain cannot be read now (it did not answer, or refused). */
+  onWarning?: (notice: StoreNotice) => void
+  /** The environment whose DBUS_SESSION_BUS_ADDRESS names the keychain's bus. Default process.env. */
+  env?: NodeJS.ProcessEnv
 }
 
 export function parseStoreChoice(value: string | undefined): StoreChoice {
@@ -33,62 +49,19 @@ export function sessionsDirectory(stateDir: string): string {
 }
 
 export function openStore(options: OpenStoreOptions): TicketStore {
-  const file = () => new FileStore(sessionsDirectory(options.stateDir))
-  const keychain = () => new KeychainStore(options.keychainTimeoutMs ?? DEFAULT_KEYCHAIN_TIMEOUT_MS)
-  switch (options.choice ?? 'auto') {
-    case 'keychain':
-      return keychain()
-    case 'file':
-      return file()
-    case 'none':
-      return new MemoryStore()
-    case 'auto':
-      return new FallbackStore(keychain(), file(), options.onFallback)
-  }
-}
-
-/**
- * The keychain while it works; the file store from the first keychain failure on, for the rest of the process,
- * with one message saying why. Only StoreUnavailableError triggers the switch: anything else is a real error.
- */
-class FallbackStore implements TicketStore {
-  private active: TicketStore
-  private fellBack = false
-
-  constructor(private readonly preferred: TicketStore, private readonly fallback: TicketStore, private readonly onFallback?: (fallback: StoreFallback) => void) {
-    this.active = preferred
-  }
-
-  get kind(): StoreKind {
-    return this.active.kind
-  }
-
-  get location(): string {
-    return this.active.location
-  }
-
-  list(): Promise<StoreListing> {
-    return this.attempt((store) => store.list())
-  }
-
-  save(record: SessionRecord): Promise<void> {
-    return this.attempt((store) => store.save(record))
-  }
-
-  remove(account: string): Promise<boolean> {
-    return this.attempt((store) => store.remove(account))
-  }
-
-  private async attempt<T>(operation: (store: TicketStore) => Promise<T>): Promise<T> {
-    if (this.fellBack) return operation(this.active)
-    try {
-      return await operation(this.preferred)
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) throw error
-      this.fellBack = true
-      this.active = this.fallback
-      this.onFallback?.({reason: error.message, location: this.fallback.location})
-      return operation(this.active)
-    }
-  }
+  const file = new FileStore(sessionsDirectory(options.stateDir))
+  const choice = options.choice ?? 'auto'
+  if (choice === 'file') return file
+  if (choice === 'none') return new MemoryStore()
+  return new PlacementStore({
+    onFallback: options.onFallback,
+    probeOnList: options.probeOnList ?? false,
+    keychainOnly: choice === 'keychain',
+    keychain: new KeychainStore(options.keychainTimeoutMs ?? DEFAULT_KEYCHAIN_TIMEOUT_MS, (options.env ?? process.env)['DBUS_SESSION_BUS_ADDRESS']),
+    file,
+    index: new SessionIndex(options.stateDir),
+    bus: (options.env ?? process.env)['DBUS_SESSION_BUS_ADDRESS'] ?? '',
+    onNotice: options.onNotice,
+    onWarning: options.onWarning,
+  })
 }

@@ -1,15 +1,23 @@
 import {randomBytes} from 'node:crypto'
-import {mkdir, open, rename, rm} from 'node:fs/promises'
+import {constants} from 'node:fs'
+import {lstat, mkdir, open, rename, rm} from 'node:fs/promises'
 import {dirname} from 'node:path'
+
+import {UnsafeStateError} from '../errors.js'
 
 /** Creates a directory only its owner can enter (the file store holds credentials). */
 export async function ensurePrivateDirectory(path: string): Promise<void> {
   await mkdir(path, {recursive: true, mode: 0o700})
+  // An existing path is used only when it is a real directory of ours: a symlink planted here would send tickets
+  // into someone else's folder.
+  const stats = await lstat(path)
+  if (!stats.isDirectory()) throw new UnsafeStateError(`${path} is not a folder (${stats.isSymbolicLink() ? 'a symbolic link' : 'a file'}).`, {hint: `Remove it (rm ${path}); pve-login creates the folder itself.`})
 }
 
 /**
  * Writes a file readable only by its owner, atomically: readers see the old or the new content, never half of
- * either, even when the writer is killed midway (temp file in the same directory, fsync, rename).
+ * either, even when the writer is killed midway (temp file in the same directory, fsync, rename). The rename
+ * replaces a symlink at `path` instead of writing through it.
  */
 export async function writePrivateFileAtomic(path: string, content: string): Promise<void> {
   await ensurePrivateDirectory(dirname(path))
@@ -26,5 +34,46 @@ export async function writePrivateFileAtomic(path: string, content: string): Pro
   } catch (error) {
     await rm(temporary, {force: true})
     throw error
+  }
+}
+
+/** Why a file was not read. */
+export class UnreadableFileError extends Error {
+  constructor(readonly path: string, readonly reason: string) {
+    super(`${path}: ${reason}`)
+  }
+}
+
+/**
+ * Reads one of pve-login's own small files: undefined when it does not exist. Never follows a symlink (O_NOFOLLOW),
+ * never blocks on a FIFO or device (O_NONBLOCK, regular files only), never reads more than maxBytes: a planted or
+ * damaged entry costs an UnreadableFileError, not a hang or the machine's memory.
+ */
+export async function readPrivateFile(path: string, maxBytes: number): Promise<string | undefined> {
+  let handle
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return undefined
+    if (code === 'ELOOP') throw new UnreadableFileError(path, 'a symbolic link (not followed)')
+    if (code === 'EISDIR') throw new UnreadableFileError(path, 'a folder, not a file')
+    throw new UnreadableFileError(path, (error as Error).message)
+  }
+  try {
+    const stats = await handle.stat()
+    if (!stats.isFile()) throw new UnreadableFileError(path, stats.isDirectory() ? 'a folder, not a file' : 'not a regular file')
+    if (stats.size > maxBytes) throw new UnreadableFileError(path, `larger than ${maxBytes} bytes`)
+    const buffer = Buffer.alloc(maxBytes + 1)
+    let length = 0
+    for (;;) {
+      const {bytesRead} = await handle.read(buffer, length, buffer.length - length, null)
+      if (bytesRead === 0) break
+      length += bytesRead
+      if (length > maxBytes) throw new UnreadableFileError(path, `larger than ${maxBytes} bytes`)
+    }
+    return buffer.subarray(0, length).toString('utf8')
+  } finally {
+    await handle.close()
   }
 }

@@ -7,6 +7,15 @@ export type StoreKind = 'keychain' | 'file' | 'none'
 export interface StoreListing {
   records: SessionRecord[]
   corrupt: string[]
+  /** Entries that are not sessions pve-login wrote (a folder named `x.json`, a badly encoded name), with why: skipped. */
+  stray?: string[]
+  /** Where each record was found, when a store keeps sessions in more than one place. */
+  placedIn?: Map<SessionRecord, StoreKind>
+}
+
+/** Why a record is being saved: a login may try a keychain that earlier failed; a renewal does not wait for one. */
+export interface SaveContext {
+  reason: 'login' | 'renewal'
 }
 
 /** A place that keeps session records between runs. Implementations bound every call in time. */
@@ -15,7 +24,9 @@ export interface TicketStore {
   /** Human words for where the data lives, e.g. `the Secret Service keychain` or a file path. */
   readonly location: string
   list(): Promise<StoreListing>
-  save(record: SessionRecord): Promise<void>
+  /** The sessions of one server and realm (what getSession reads): for the keychain, one lookup. */
+  find(key: SessionKey): Promise<StoreListing>
+  save(record: SessionRecord, context?: SaveContext): Promise<void>
   /** Removes the entry for this account; false when there was none. */
   remove(account: string): Promise<boolean>
 }
@@ -31,6 +42,11 @@ export function serverAuthority(server: string): string {
 /** The account name of a session's entry: `<userid>@<host:port>`, e.g. `alice@entra-cli@pve.example.com:8006`. */
 export function sessionAccount(record: Pick<SessionRecord, 'username' | 'server'>): string {
   return `${record.username}@${serverAuthority(record.server)}`
+}
+
+/** The part of a listing that belongs to one server and realm. */
+export function listingFor(listing: StoreListing, key: SessionKey): StoreListing {
+  return {...listing, records: listing.records.filter((record) => record.server === key.server && record.realm === key.realm)}
 }
 
 /** The freshest readable session for a server and realm. */

@@ -56,3 +56,10 @@ function debianPythonHasProxmoxer(): boolean {
 /** Debian's python3-proxmoxer under /usr/bin/python3 (not a pyenv python3 that happens to be first on PATH). */
 export const hasProxmoxer = (): boolean =>
   capability("proxmoxer for Debian's /usr/bin/python3", debianPythonHasProxmoxer(), 'apt-get install python3-proxmoxer')
+
+export const hasPrivateSecretServiceTools = (): boolean =>
+  capability(
+    'dbus-daemon, gnome-keyring-daemon, dbus-send and secret-tool',
+    ['/usr/bin/dbus-daemon', '/usr/bin/gnome-keyring-daemon', '/usr/bin/dbus-send', '/usr/bin/secret-tool'].every(commandExists),
+    'apt-get install dbus gnome-keyring libsecret-tools',
+  )

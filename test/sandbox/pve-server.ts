@@ -61,6 +61,30 @@ function applyFault(kind: FaultKind, request: IncomingMessage, response: ServerR
     case 'hang':
       // Never answer; the socket is closed when the sandbox stops or the client gives up.
       return
+    case 'huge': {
+      // 1 GiB streamed as a JSON string (chunked, no length announced: the client learns the size only by reading),
+      // a chunk whenever the client has taken the last one. Stops when the client goes away.
+      const chunk = Buffer.alloc(1024 * 1024, 'a')
+      let left = 1024
+      response.writeHead(200, 'OK', {'content-type': 'application/json;charset=UTF-8', server: 'pve-api-daemon/3.0'})
+      response.write('{"data":"')
+      const pump = (): void => {
+        while (left > 0 && !response.destroyed) {
+          left -= 1
+          if (!response.write(chunk)) return void response.once('drain', pump)
+        }
+        if (left === 0) response.end('"}')
+      }
+      pump()
+      return
+    }
+    case 'huge-message': {
+      // Just under the 1 MiB a client reads of a login answer, so that the message itself is what must be cut.
+      const body = JSON.stringify({data: null, message: `sandbox fault: ${'x'.repeat(900 * 1024)}\n`})
+      response.writeHead(500, 'Internal Server Error', {'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(body), server: 'pve-api-daemon/3.0'})
+      response.end(body)
+      return
+    }
   }
 }
 

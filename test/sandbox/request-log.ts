@@ -3,7 +3,11 @@
  * carry states and codes), status and timing are kept; never headers or bodies, so no ticket, CSRF token,
  * code, state or password can end up here.
  */
-export type FaultKind = '500' | '502' | 'reset' | 'hang'
+/**
+ * `huge`: a 200 answer whose body never ends (1 GiB of JSON, streamed while the client reads); `huge-message`: a
+ * 500 whose PVE message is 900 KiB long. Both are what a broken or hostile server can send.
+ */
+export type FaultKind = '500' | '502' | 'reset' | 'hang' | 'huge' | 'huge-message'
 
 export interface RequestLogEntry {
   method: string

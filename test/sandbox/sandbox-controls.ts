@@ -11,7 +11,7 @@ import type {SandboxSyslog} from './sandbox-syslog.js'
  * The knobs tests turn: sandbox clock, added latency, injected faults, old-PVE error bodies, enabled flags of
  * users, and the logs they read back. The HTTP face of this lives in sandbox-control-api.ts.
  */
-export const FAULT_KINDS: readonly FaultKind[] = ['500', '502', 'reset', 'hang']
+export const FAULT_KINDS: readonly FaultKind[] = ['500', '502', 'reset', 'hang', 'huge', 'huge-message']
 
 export interface FaultRule {
   path: string
