@@ -70,7 +70,7 @@ describe('file store', () => {
     await store.save(record())
     const account = sessionAccount(record())
     await writeFile(join(sessionsDirectory(home), encodeURIComponent(account) + '.json'), JSON.stringify({...record(), ...damage}))
-    expect(await store.list()).toEqual({records: [], corrupt: [account]})
+    expect(await store.list()).toEqual({records: [], corrupt: [account], stray: []})
   })
 
   test('remove deletes one account and says whether it existed', async () => {
