@@ -47,7 +47,7 @@ export async function obtainStoredApiToken(options: StoredApiTokenOptions = {}):
   const usable = (token: StoredApiToken | undefined): token is StoredApiToken =>
     token !== undefined && token.privsep === privsep && (Date.parse(token.expiresAt) - now().getTime()) / 1000 >= minValid
 
-  const cached = findSession(await store.list(), key)
+  const cached = findSession(await store.find(key), key)
   if (cached && usable(cached.apiToken)) return {record: cached, token: cached.apiToken, source: 'cache', sessionSource: 'cache'}
 
   // Minting needs the ticket: long enough that the session's own pre-request renewal (which takes the lock held
@@ -63,7 +63,7 @@ export async function obtainStoredApiToken(options: StoredApiTokenOptions = {}):
     const release = await acquireSessionLock(settings.paths.stateDir, key, {signal: options.signal})
     let result: ObtainedApiToken
     try {
-      const latest = findSession(await store.list(), key)
+      const latest = findSession(await store.find(key), key)
       if (latest && latest.username === session.username && usable(latest.apiToken) && latest.apiToken.fullTokenId !== cached?.apiToken?.fullTokenId) {
         // Another pve-login stored a new token while we made ours: use that one, take ours back.
         await minted.revoke().catch(() => undefined)
