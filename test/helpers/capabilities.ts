@@ -18,15 +18,18 @@ function commandExists(path: string): boolean {
   return existsSync(path)
 }
 
+const announced = new Set<string>()
+
 /**
  * Tells whether a capability exists; when it does not, says so on stderr (so a skip is never silent) and, in CI,
  * throws so the run fails.
  */
 function capability(name: string, present: boolean, howToGet: string): boolean {
   if (present) return true
-  const message = `${name} is not available: ${howToGet}`
-  if (requireAll) throw new Error(`${message} (PVE_LOGIN_TEST_REQUIRE_ALL=1: CI must not skip this)`)
-  process.stderr.write(`SKIPPING tests that need ${message}\n`)
+  if (requireAll) throw new Error(`${name} is not available (${howToGet}); PVE_LOGIN_TEST_REQUIRE_ALL=1: CI must not skip this`)
+  // Once per capability and test file, however many tests ask.
+  if (!announced.has(name)) process.stderr.write(`SKIPPING tests that need ${name}: not available here (${howToGet})\n`)
+  announced.add(name)
   return false
 }
 

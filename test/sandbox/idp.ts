@@ -2,11 +2,12 @@ import {generateKeyPair, randomBytes, randomUUID} from 'node:crypto'
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import {promisify} from 'node:util'
 
-import Provider, {type ClientMetadata, type Configuration, type ProviderContext, type ProviderError} from 'oidc-provider'
+import type {ClientMetadata, Configuration, Provider, ProviderContext, ProviderError} from 'oidc-provider'
 
 import {findIdpAccount} from './idp-accounts.js'
 import {AUTHENTIK_ROUTES, IDP_VARIANTS, publicClient, sandboxClients, variantIssuer, type IdpVariant, type IdpVariantName} from './idp-clients.js'
 import {IdpEventLog} from './idp-event-log.js'
+import {createQuietProvider} from './idp-quiet-start.js'
 import {handleInteraction, isInteractionPath} from './idp-interactions.js'
 import {renderErrorPage} from './idp-pages.js'
 import {listenOnLoopback} from './listen-loopback.js'
@@ -214,15 +215,17 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
     {variant: 'es256', clients: [publicClient('ES256')], alg: 'ES256', signingKey: ecKey},
     {variant: 'plainPkce', clients: [publicClient()], alg: 'RS256', signingKey: rsaKey},
   ]
-  const mounted: MountedProvider[] = setups.map((setup) => {
-    const provider = new Provider(variantIssuer(origin, setup.variant), configuration(setup))
+  // One after the other: createQuietProvider holds console.warn while a provider is built.
+  const mounted: MountedProvider[] = []
+  for (const setup of setups) {
+    const provider = await createQuietProvider(variantIssuer(origin, setup.variant), configuration(setup))
     recordEvents(provider, events)
     if (setup.variant === 'plainPkce') advertisePlainPkceOnly(provider)
     const variant: IdpVariant = IDP_VARIANTS[setup.variant]
     const prefix = mountOf(variant)
     const discoveryPath = variant.mount ? `${variant.path.replace(/\/$/, '')}${DISCOVERY}` : undefined
-    return {prefix, ...(discoveryPath ? {discoveryPath} : {}), provider, callback: provider.callback()}
-  })
+    mounted.push({prefix, ...(discoveryPath ? {discoveryPath} : {}), provider, callback: provider.callback()})
+  }
   // Longest prefix first; the origin's provider takes what no other claims.
   mounted.sort((a, b) => b.prefix.length - a.prefix.length)
 
