@@ -21,6 +21,10 @@ interface ChromiumReport {
   title: string
   heading: string
   text: string
+  /** The scheme and type of the page's icon link, e.g. `data:image/svg+xml,`. */
+  favicon: string | null
+  /** 4xx/5xx answers Chromium got from 127.0.0.1 (other than the callback itself). */
+  failedResponses: string[]
   /** Origins Chromium tried to reach outside 127.0.0.1. */
   refused: string[]
 }
@@ -80,7 +84,15 @@ describeWithChromium('pve-login with Chromium as the browser', () => {
     expect(report.callback).toEqual({host: '127.0.0.1', path: '/callback'})
     expect(report.title).toBe('Signed in to Proxmox VE - pve-login')
     expect(report.heading).toBe('Signed in to Proxmox VE')
-    expect(report.text).toContain('You are signed in as alice@cli.')
+    // The page names the user, the server and the cluster, so a person with several clusters sees which this was.
+    expect(report.text).toContain(`You are signed in as alice@cli at ${new URL(sandbox.pveUrl).host} (cluster sandbox).`)
+    expect(report.text).toMatch(new RegExp(`Server\\s+${sandbox.pveUrl.replace(/[.]/g, '\\.')}`))
+    expect(report.text).toMatch(/Cluster\s+sandbox/)
+    expect(report.text).toMatch(/User\s+alice@cli/)
+    expect(report.text).toContain('You can close this tab and return to the terminal.')
+    // An inline icon: the browser asks the listener for nothing else (no /favicon.ico 404 in its log).
+    expect(report.favicon).toBe('data:image/svg+xml,')
+    expect(report.failedResponses).toEqual([])
     // Neither the IdP's pages nor ours load anything from elsewhere.
     expect(report.refused).toEqual([])
     await expectPng(join(outputDir, 'idp-sign-in.png'))
@@ -93,6 +105,8 @@ describeWithChromium('pve-login with Chromium as the browser', () => {
     expect(outcome.stderr).toMatch(/The identity provider refused the sign-in: access_denied/)
     expect(report.heading).toBe('Sign-in refused by the identity provider')
     expect(report.text).toMatch(/The identity provider answered: access_denied/)
+    expect(report.favicon).toBe('data:image/svg+xml,')
+    expect(report.failedResponses).toEqual([])
     expect(report.refused).toEqual([])
     await expectPng(join(outputDir, 'callback-page.png'))
   }, 60_000)

@@ -113,7 +113,7 @@ describe('LoopbackListener', () => {
     // localhost works as well as 127.0.0.1, whatever the redirect URL said.
     const page = send(port, {path: good, host: `localhost:${port}`})
     await expect(accepted).resolves.toEqual({kind: 'code', code: 'the-code', state: STATE})
-    listener.finish(signedInPage('alice@cli'))
+    listener.finish(signedInPage({username: 'alice@cli'}))
     const answer = await page
     expect(answer.status).toBe(200)
     expect(answer.headers['cache-control']).toBe('no-store')
@@ -134,7 +134,7 @@ describe('LoopbackListener', () => {
 
     const page = send(listener.port, {path: callbackPath({code: 'c', state: STATE})})
     await listener.accepted()
-    listener.finish(signedInPage('alice@cli'))
+    listener.finish(signedInPage({username: 'alice@cli'}))
     expect((await page).status).toBe(200)
     await listener.close()
     await spareClosed
@@ -250,7 +250,7 @@ describe('waitForCallback', () => {
     input.end()
     const page = send(listener.port, {path: callbackPath({code: 'browser-code', state: STATE})})
     await expect(waiting).resolves.toEqual({code: 'browser-code', state: STATE, source: 'browser'})
-    listener.finish(signedInPage('alice@cli'))
+    listener.finish(signedInPage({username: 'alice@cli'}))
     expect((await page).status).toBe(200)
   })
 

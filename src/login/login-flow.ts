@@ -114,7 +114,7 @@ export async function browserLogin(options: LoginOptions): Promise<SessionRecord
       listener.finish(loginFailedPage(error instanceof PveApiError && error.status === 401 ? 'Proxmox VE refused the login.' : 'Proxmox VE could not complete the login.'))
       throw explainLoginFailure(error, realm, server)
     }
-    listener.finish(signedInPage(ticket.username))
+    listener.finish(signedInPage({username: ticket.username, server, ...(ticket.clustername ? {clusterName: ticket.clustername} : {})}))
     const now = new Date()
     return {
       server,
