@@ -9,5 +9,6 @@ export default {
   moduleNameMapper: {'^(\\.{1,2}/.*)\\.js$': '$1'},
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   setupFiles: ['<rootDir>/test/setup/plain-console.ts'],
+  globalSetup: '<rootDir>/test/setup/time-zone.ts',
   testTimeout: 60_000,
 }

@@ -60,6 +60,15 @@ function run(home: string, args: readonly string[], options: {env?: Record<strin
   return runInProcess(args, {env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', ...options.env}})
 }
 
+/** `HH:MM` of an ISO time in UTC, and in Asia/Kolkata (UTC+05:30 all year). */
+const utcTime = (iso: string): string => new Date(iso).toISOString().slice(11, 16)
+const kolkataTime = (iso: string): string => {
+  const local = new Date(Date.parse(iso) + 330 * 60_000).toISOString()
+  // The date shows only when it is not today there.
+  const today = new Date(Date.now() + 330 * 60_000).toISOString().slice(0, 10)
+  return local.slice(0, 10) === today ? local.slice(11, 16) : `${local.slice(0, 10)} ${local.slice(11, 16)}`
+}
+
 /** Polls the sandbox's request log (the only place this event is visible) until `method path` has arrived. */
 async function waitUntilLogged(method: string, path: string): Promise<void> {
   const deadline = Date.now() + 15_000
@@ -354,7 +363,11 @@ describe('status, logout, refresh', () => {
     expect(table.code).toBe(0)
     const lines = table.stdout.trimEnd().split('\n')
     expect(lines[0]).toMatch(/^SERVER\s+REALM\s+USER\s+CLUSTER\s+EXPIRES-IN\s+STORE$/)
-    expect(lines.slice(1)).toEqual([expect.stringMatching(/\bcli\s+alice@cli\s+sandbox\s+1h 5\dm\s+file$/), expect.stringMatching(/\bnoauto\s+bob@noauto\s+sandbox\s+1h 5\dm\s+file$/)])
+    // Time left, then the local time (the run is in UTC): `1h 59m, until 23:04 (+00:00)`.
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(/\bcli\s+alice@cli\s+sandbox\s+1h 5\dm, until (\d{4}-\d\d-\d\d )?\d\d:\d\d \(\+00:00\)\s+file$/),
+      expect.stringMatching(/\bnoauto\s+bob@noauto\s+sandbox\s+1h 5\dm, until (\d{4}-\d\d-\d\d )?\d\d:\d\d \(\+00:00\)\s+file$/),
+    ])
     const json = JSON.parse((await run(home, ['status', '--json'])).stdout) as {username: string; valid: boolean; store: string}[]
     expect(json.map(({username, valid, store}) => ({username, valid, store}))).toEqual([
       {username: 'alice@cli', valid: true, store: 'file'},
@@ -367,10 +380,11 @@ describe('status, logout, refresh', () => {
     expect(otherRealm.stderr).toMatch(/No valid session for realm ui on /)
 
     const {expiresAt} = await ticketOf(home)
-    const logout = await run(home, ['logout'])
+    // People read local time with its offset, and how long is left; a zone with a half-hour offset shows both.
+    const logout = await run(home, ['logout'], {env: {TZ: 'Asia/Kolkata'}})
     expect(logout.code).toBe(0)
     expect(logout.stdout).toBe('')
-    expect(logout.stderr).toContain(`Removed the session of alice@cli on ${sandbox.pveUrl} (realm cli); its ticket stays valid until ${expiresAt}`)
+    expect(logout.stderr).toContain(`Removed the session of alice@cli on ${sandbox.pveUrl} (realm cli); its ticket stays valid until ${kolkataTime(expiresAt)} (+05:30), in 1h 5`)
     expect(logout.stderr).toMatch(/PVE cannot revoke a ticket/)
     const afterOne = await run(home, ['status'])
     expect(afterOne.code).toBe(3)
@@ -414,7 +428,8 @@ describe('status, logout, refresh', () => {
     expect(log).toHaveLength(1)
     const after = await ticketOf(home)
     expect(Date.parse(after.expiresAt) - Date.parse(before.expiresAt)).toBeGreaterThanOrEqual(99_000)
-    expect(result.stderr).toContain(`Renewed the ticket of alice@cli on ${sandbox.pveUrl}: valid until ${after.expiresAt}`)
+    expect(result.stderr).toMatch(new RegExp(`Renewed the ticket of alice@cli on ${sandbox.pveUrl.replace(/\./g, '\\.')}: valid until (\\d{4}-\\d\\d-\\d\\d )?${utcTime(after.expiresAt)} \\(\\+00:00\\), in 1h 59m\\.`))
+    // The JSON keeps ISO 8601 UTC for scripts.
     expect(JSON.parse(result.stdout)).toMatchObject({username: 'alice@cli', expiresAt: after.expiresAt, valid: true})
     expect(await versionWith(after.ticket)).toBe(200)
   })

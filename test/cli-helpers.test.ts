@@ -93,7 +93,7 @@ describe('status exit code and logout report', () => {
     const now = new Date('2026-11-23T18:00:00Z')
     const record = (username: string, issuedAt: string) => ({server: 'https://pve:8006', realm: 'cli', username, ticket: 't', csrfToken: 'c', issuedAt})
     const text = logoutReport([record('alice@cli', '2026-11-23T17:30:00Z')], {all: false}, now)
-    expect(text).toContain('Removed the session of alice@cli on https://pve:8006 (realm cli); its ticket stays valid until 2026-11-23T19:30:00Z (1h 30m).')
+    expect(text).toContain('Removed the session of alice@cli on https://pve:8006 (realm cli); its ticket stays valid until 19:30 (+00:00), in 1h 30m.')
     expect(text).toMatch(/PVE cannot revoke a ticket/)
     const expired = logoutReport([record('bob@cli', '2026-11-23T15:00:00Z')], {all: true}, now)
     expect(expired).toBe('Removed the session of bob@cli on https://pve:8006 (realm cli); its ticket has already expired.\n')

@@ -138,6 +138,9 @@ describe('a successful login', () => {
     expect(summary(first)).toMatchObject({code: 0, stdout: ''})
     expect(first.stderr).toContain(`Logged in to ${sandbox.pveUrl} (cluster sandbox) as alice@cli.`)
     expect(first.stderr).toMatch(/stored in the file store/)
+    // Local time with its offset and how long is left, for a person; no ISO timestamp (that is --json's).
+    expect(first.stderr).toMatch(/The ticket is valid until (\d{4}-\d\d-\d\d )?\d\d:\d\d \(\+00:00\), in 1h 59m, and stored in the file store;/)
+    expect(first.stderr).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/)
     expect(first.stderr).not.toMatch(/PVE:alice@cli:/)
 
     // No --server, --realm or --fingerprint: all three come from the profile (the certificate is self-signed, so

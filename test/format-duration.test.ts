@@ -1,7 +1,7 @@
 /** parseDuration (the CLI's --min-valid and friends) and formatDuration (status, messages). */
 import {describe, expect, test} from '@jest/globals'
 import {InvalidInputError} from '../src/errors.js'
-import {formatDuration, parseDuration} from '../src/format/duration.js'
+import {formatDuration, formatLocalTime, formatMoment, formatRelativeTime, parseDuration} from '../src/format/duration.js'
 
 describe('parseDuration', () => {
   test.each([
@@ -52,5 +52,36 @@ describe('formatDuration', () => {
   test('refuses NaN and infinity', () => {
     expect(() => formatDuration(Number.NaN)).toThrow(InvalidInputError)
     expect(() => formatDuration(Number.POSITIVE_INFINITY)).toThrow(InvalidInputError)
+  })
+})
+
+describe('formatLocalTime, formatRelativeTime, formatMoment (times for people)', () => {
+  test.each([
+    ['Europe/Berlin', '2026-12-01T22:04:11Z', '2026-12-01T20:04:11Z', '23:04 (+01:00)'],
+    ['Europe/Berlin', '2026-07-01T22:04:11Z', '2026-07-01T20:04:11Z', '2026-07-02 00:04 (+02:00)'],
+    ['Asia/Kolkata', '2026-12-01T22:04:11Z', '2026-12-01T18:00:00Z', '2026-12-02 03:34 (+05:30)'],
+    ['Asia/Kolkata', '2026-12-01T22:04:11Z', '2026-12-01T20:04:11Z', '03:34 (+05:30)'],
+    ['America/New_York', '2026-12-01T22:04:11Z', '2026-12-01T20:04:11Z', '17:04 (-05:00)'],
+    ['UTC', '2026-12-01T22:04:59Z', '2026-12-01T20:04:11Z', '22:04 (+00:00)'],
+  ])('in %s, %s read at %s is %p', (zone, at, now, expected) => {
+    expect(formatLocalTime(new Date(at), new Date(now), zone)).toBe(expected)
+  })
+
+  test('the system zone by default', () => {
+    const at = new Date('2026-12-01T22:04:11Z')
+    expect(formatLocalTime(at, at)).toBe(formatLocalTime(at, at, Intl.DateTimeFormat().resolvedOptions().timeZone))
+  })
+
+  test.each([
+    ['2026-12-01T22:04:11Z', 'in 2h'],
+    ['2026-12-01T21:03:11Z', 'in 59m'],
+    ['2026-12-01T20:04:11.500Z', 'now'],
+    ['2026-12-01T19:59:11Z', '5m ago'],
+  ])('%s is %p from 20:04:11', (at, expected) => {
+    expect(formatRelativeTime(new Date(at), new Date('2026-12-01T20:04:11Z'))).toBe(expected)
+  })
+
+  test('formatMoment: local time with offset, then relative', () => {
+    expect(formatMoment(new Date('2026-12-01T22:04:11Z'), new Date('2026-12-01T20:04:11Z'), 'Europe/Berlin')).toBe('23:04 (+01:00), in 2h')
   })
 })

@@ -17,6 +17,7 @@ const record = (age: number, overrides: Partial<SessionRecord> = {}): SessionRec
 })
 
 describe('renderStatusTable', () => {
+  // The jest run is in UTC (test/setup/time-zone.ts): the local times read +00:00.
   test('aligned columns, no trailing spaces, human expiry in every state', () => {
     const text = renderStatusTable(
       [
@@ -33,11 +34,11 @@ describe('renderStatusTable', () => {
     )
     expect(text).toBe(
       [
-        'SERVER                   REALM      USER             CLUSTER  EXPIRES-IN                   STORE',
-        'pve.example.com:8006     entra-cli  alice@entra-cli  lab      1h 23m                       keychain',
-        '10.0.0.2:8006            kc         bob@kc           lab      25m (renewal due)            file',
-        'old.example.com          entra-cli  alice@entra-cli  -        expired 1h 14m ago           none',
-        'skewed.example.com:8006  entra-cli  alice@entra-cli  lab      not yet valid (clock skew?)  file',
+        'SERVER                   REALM      USER             CLUSTER  EXPIRES-IN                               STORE',
+        'pve.example.com:8006     entra-cli  alice@entra-cli  lab      1h 23m, until 18:24 (+00:00)             keychain',
+        '10.0.0.2:8006            kc         bob@kc           lab      25m (renewal due), until 17:26 (+00:00)  file',
+        'old.example.com          entra-cli  alice@entra-cli  -        expired 1h 14m ago                       none',
+        'skewed.example.com:8006  entra-cli  alice@entra-cli  lab      not yet valid (clock skew?)              file',
         '',
       ].join('\n'),
     )

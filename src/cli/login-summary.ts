@@ -1,13 +1,12 @@
-import {formatDuration} from '../format/duration.js'
+import {formatMoment} from '../format/duration.js'
 import type {SessionStatus} from '../format/session-json.js'
 import type {Session} from '../session/session.js'
 
 /** One or two lines for a person after a login: who, where, until when, kept where. */
 export function loginSummary(session: Session, now: Date = new Date()): string {
   const cluster = session.clusterName ? ` (cluster ${session.clusterName})` : ''
-  const left = formatDuration((session.expiresAt.getTime() - now.getTime()) / 1000)
   const kept = session.storeKind === 'none' ? 'not stored (--store none)' : `stored in the ${session.storeKind === 'keychain' ? 'OS keychain' : 'file store'}`
-  return `Logged in to ${session.server}${cluster} as ${session.username}.\nThe ticket is valid until ${session.expiresAt.toISOString()} (${left}) and ${kept}; later commands renew it silently.`
+  return `Logged in to ${session.server}${cluster} as ${session.username}.\nThe ticket is valid until ${formatMoment(session.expiresAt, now)}, and ${kept}; later commands renew it silently.`
 }
 
 /** `login --json`: the identity fields of a `status --json` entry, plus the store and (when asked for) the secret. */

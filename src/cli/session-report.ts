@@ -1,6 +1,6 @@
 /** Words for people after `status`, `logout` and `refresh`, and the exit code `status` gives scripts. Pure. */
-import {formatDuration} from '../format/duration.js'
-import {formatTimestamp, type SessionStatus} from '../format/session-json.js'
+import {formatMoment} from '../format/duration.js'
+import type {SessionStatus} from '../format/session-json.js'
 import {detectShell, unsetVariables} from '../format/shell.js'
 import type {SessionKey, SessionRecord} from '../session/session-record.js'
 import {isSelectedSession} from '../session/session-list.js'
@@ -32,7 +32,7 @@ export function logoutReport(removed: readonly SessionRecord[], target: {all: bo
   const lines = removed.map((record) => {
     const expiresAt = ticketExpiresAt(new Date(record.issuedAt))
     const left = (expiresAt.getTime() - now.getTime()) / 1000
-    const validity = left > 0 ? `its ticket stays valid until ${formatTimestamp(expiresAt)} (${formatDuration(left)})` : 'its ticket has already expired'
+    const validity = left > 0 ? `its ticket stays valid until ${formatMoment(expiresAt, now)}` : 'its ticket has already expired'
     return `Removed the session of ${record.username} on ${record.server} (realm ${record.realm}); ${validity}.`
   })
   const anyStillValid = removed.some((record) => ticketExpiresAt(new Date(record.issuedAt)).getTime() > now.getTime())
@@ -62,7 +62,6 @@ export function leftoverVariablesHint(env: Readonly<Record<string, string | unde
 /** `refresh`: what happened and until when the ticket is good now. */
 export function refreshReport(record: SessionRecord, how: 'renewed' | 'login', now: Date = new Date()): string {
   const expiresAt = ticketExpiresAt(new Date(record.issuedAt))
-  const until = `${formatTimestamp(expiresAt)} (${formatDuration((expiresAt.getTime() - now.getTime()) / 1000)})`
   const what = how === 'renewed' ? 'Renewed the ticket' : 'Logged in (there was no ticket left to renew)'
-  return `${what} of ${record.username} on ${record.server}: valid until ${until}.\n`
+  return `${what} of ${record.username} on ${record.server}: valid until ${formatMoment(expiresAt, now)}.\n`
 }

@@ -1,6 +1,7 @@
 /**
  * Durations as people type and read them: `90m`, `1h30m`, `3600` in; `1h 23m` out. The CLI's `--min-valid`
- * (and similar flags) parse with parseDuration; `status` prints with formatDuration.
+ * (and similar flags) parse with parseDuration; `status` prints with formatDuration. Moments (a ticket's expiry) for
+ * people: formatMoment, in local time with the offset and relative to now.
  */
 import {InvalidInputError} from '../errors.js'
 
@@ -66,4 +67,45 @@ export function formatDuration(seconds: number): string {
     if (amount > 0) parts.push(`${amount}${unit}`)
   }
   return `${sign}${parts.join(' ')}`
+}
+
+/**
+ * A moment for people, in their local time with the offset it was read in, and the date only when it is not today:
+ * `23:04 (+01:00)`, `2026-12-02 01:04 (+01:00)`. Scripts get ISO 8601 UTC (`--json`, `env`), never this.
+ * `timeZone` (an IANA name) is for tests; by default the system's zone (TZ) applies.
+ */
+export function formatLocalTime(date: Date, now: Date = new Date(), timeZone?: string): string {
+  const moment = localParts(date, timeZone)
+  const today = localParts(now, timeZone)
+  const day = moment.date === today.date ? '' : `${moment.date} `
+  return `${day}${moment.time} (${moment.offset})`
+}
+
+function localParts(date: Date, timeZone: string | undefined): {date: string; time: string; offset: string} {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'longOffset',
+  }).formatToParts(date)
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((entry) => entry.type === type)?.value ?? ''
+  // longOffset reads `GMT+01:00`, or plain `GMT` for UTC itself.
+  const offset = part('timeZoneName').replace(/^GMT/, '') || '+00:00'
+  return {date: `${part('year')}-${part('month')}-${part('day')}`, time: `${part('hour')}:${part('minute')}`, offset}
+}
+
+/** How far `date` is from `now`, in formatDuration's words: `in 2h`, `5m 30s ago`, `now`. */
+export function formatRelativeTime(date: Date, now: Date = new Date()): string {
+  const seconds = (date.getTime() - now.getTime()) / 1000
+  if (Math.abs(seconds) < 1) return 'now'
+  return seconds > 0 ? `in ${formatDuration(seconds)}` : `${formatDuration(-seconds)} ago`
+}
+
+/** Both: `23:04 (+01:00), in 2h`, as login, refresh and logout say until when a ticket is valid. */
+export function formatMoment(date: Date, now: Date = new Date(), timeZone?: string): string {
+  return `${formatLocalTime(date, now, timeZone)}, ${formatRelativeTime(date, now)}`
 }

@@ -2,7 +2,7 @@
  * `pve-login status` for people: one aligned line per session. Scripts use `status --json` instead; this text may
  * change between versions.
  */
-import {formatDuration} from './duration.js'
+import {formatDuration, formatLocalTime} from './duration.js'
 import {sessionStatus, type StatusOptions, type StatusSource} from './session-json.js'
 import {forTerminal} from './terminal-text.js'
 
@@ -13,7 +13,7 @@ export function renderStatusTable(rows: readonly StatusSource[], options: Status
   if (rows.length === 0) return 'No sessions.\n'
   const cells = rows.map((row) => {
     const status = sessionStatus(row, options)
-    return [serverLabel(status.server), status.realm, status.username, status.clusterName ?? '-', expiresIn(status), status.store].map((cell) => forTerminal(cell, {lineBreaks: false}))
+    return [serverLabel(status.server), status.realm, status.username, status.clusterName ?? '-', expiresIn(status, options.now), status.store].map((cell) => forTerminal(cell, {lineBreaks: false}))
   })
   const table = [[...HEADERS], ...cells]
   const widths = HEADERS.map((_, column) => Math.max(...table.map((line) => displayWidth(line[column] ?? ''))))
@@ -39,10 +39,12 @@ function apiTokenLines(rows: readonly StatusSource[], options: StatusOptions): s
     .join('')
 }
 
-function expiresIn(status: ReturnType<typeof sessionStatus>): string {
+/** Time left, then the local time it ends (people compare it with their clock): `1h 58m, until 23:04 (+01:00)`. */
+function expiresIn(status: ReturnType<typeof sessionStatus>, now: Date | undefined): string {
   if (status.secondsLeft > 0 && !status.valid) return 'not yet valid (clock skew?)'
   if (!status.valid) return `expired ${formatDuration(-status.secondsLeft)} ago`
-  return status.renewalDue ? `${formatDuration(status.secondsLeft)} (renewal due)` : formatDuration(status.secondsLeft)
+  const until = `until ${formatLocalTime(new Date(status.expiresAt), now)}`
+  return status.renewalDue ? `${formatDuration(status.secondsLeft)} (renewal due), ${until}` : `${formatDuration(status.secondsLeft)}, ${until}`
 }
 
 /** `https://pve.example.com:8006` → `pve.example.com:8006`: the scheme is almost always https and costs width. */
