@@ -10,8 +10,19 @@ if ((argv[0] === 'env' || argv[0] === 'ticket') && !argv.includes('--help') && !
   served = await runFastPath(argv)
 }
 if (!served) {
-  const {execute} = await import('@oclif/core')
-  await execute({args: argv, dir: import.meta.url})
+  // Mistyped commands, stray words and `help …` are settled from the manifests, in pve-login's words.
+  const {checkCommandLine} = await import('../dist/cli/command-line-check.js')
+  const verdict = checkCommandLine(argv)
+  if (verdict.kind === 'error') {
+    const {reportError} = await import('../dist/cli/error-report.js')
+    const report = reportError(verdict.error)
+    if (argv.includes('--json')) process.stdout.write(JSON.stringify(report.json) + '\n')
+    else process.stderr.write(report.text)
+    process.exitCode = report.exitCode
+  } else {
+    const {execute} = await import('@oclif/core')
+    await execute({args: verdict.argv, dir: import.meta.url})
+  }
 }
 // The command is done. Whatever it leaves pending (a keychain call past its deadline, a connection still closing)
 // must not keep `eval "$(pve-login env)"` or `pve-login exec -- …` waiting: once the output is out, end.

@@ -1,6 +1,7 @@
 import {forTerminal} from '../format/terminal-text.js'
 import {isPveLoginError, RealmError, TlsVerificationError} from '../errors.js'
 import {cliHint} from './cli-wording.js'
+import {docReferencesForCli} from './doc-topics.js'
 import {EXIT, exitCodeFor} from './exit-codes.js'
 
 /** What the CLI says about a failure: the exit code, lines for stderr, and the --json form for stdout. */
@@ -16,7 +17,9 @@ export interface ErrorReport {
  */
 export function reportError(error: unknown, env: NodeJS.ProcessEnv): ErrorReport {
   if (isPveLoginError(error)) {
-    const hint = cliHint(error)
+    // The library names its guides by file (docs/login.md); at the terminal, the command that shows them.
+    const advised = cliHint(error)
+    const hint = advised === undefined ? undefined : docReferencesForCli(advised)
     const json: ErrorReport['json'] = {error: {code: error.code, message: error.message}}
     if (hint) json.error.hint = hint
     if (error instanceof TlsVerificationError && error.fingerprint) json.error.fingerprint = error.fingerprint

@@ -1,5 +1,6 @@
 import Api from './api.js'
 import ApiTokens from './api-tokens.js'
+import Docs from './docs.js'
 import Doctor from './doctor.js'
 import Env from './env.js'
 import Exec from './exec.js'
@@ -13,6 +14,7 @@ import Ticket from './ticket.js'
 export const COMMANDS = {
   api: Api,
   'api-tokens': ApiTokens,
+  docs: Docs,
   doctor: Doctor,
   env: Env,
   exec: Exec,

@@ -1,0 +1,49 @@
+import {Args, Flags} from '@oclif/core'
+
+import {DOCS_DIRECTORY, docTopics, findDocTopic} from '../cli/doc-topics.js'
+import {PveLoginCommand} from './base-command.js'
+
+export default class Docs extends PveLoginCommand {
+  static override summary = 'Read the guides that come with pve-login: login setup per identity provider, troubleshooting, formats.'
+
+  static override description = `Without a topic, lists the guides with their topic names and the folder they are installed in. With one, prints that guide (Markdown) to stdout, e.g. for a pager; --path prints only its file name, to open in an editor or a Markdown viewer. Hints in error messages name a topic: \`pve-login docs troubleshooting\`.
+
+Exit codes: 0 ok, 2 no such guide.`
+
+  static override examples = [
+    {description: 'Which guides are there?', command: '<%= config.bin %> docs'},
+    {description: 'Why PVE refused the login', command: '<%= config.bin %> docs troubleshooting | less'},
+    {description: 'Setting up Keycloak for the command line', command: '<%= config.bin %> docs keycloak'},
+    {description: 'Open a guide in your browser or editor', command: 'xdg-open "$(<%= config.bin %> docs login --path)"'},
+  ]
+
+  static override args = {
+    topic: Args.string({description: 'A guide: login, cli, troubleshooting, setup, keycloak, … (`pve-login docs` lists them)'}),
+  }
+
+  static override flags = {
+    path: Flags.boolean({description: 'Print the guide\'s file name instead of its text.'}),
+  }
+
+  protected async execute(): Promise<void> {
+    const {args, flags} = await this.parse(Docs)
+    if (args.topic === undefined) {
+      const topics = docTopics()
+      if (flags.path) {
+        process.stdout.write(`${DOCS_DIRECTORY}\n`)
+        return
+      }
+      const width = Math.max(...topics.map((topic) => topic.name.length))
+      process.stdout.write(`Guides in ${DOCS_DIRECTORY}\n\n`)
+      for (const topic of topics) process.stdout.write(`  ${topic.name.padEnd(width)}  ${topic.title}\n`)
+      process.stdout.write(`\nRead one with: pve-login docs TOPIC (or --path for its file name)\n`)
+      return
+    }
+    const topic = findDocTopic(args.topic)
+    if (flags.path) process.stdout.write(`${topic.path}\n`)
+    else {
+      const {readFile} = await import('node:fs/promises')
+      process.stdout.write(await readFile(topic.path, 'utf8'))
+    }
+  }
+}
