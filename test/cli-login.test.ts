@@ -370,7 +370,10 @@ describe('without a browser on this machine', () => {
     const [, idpUrl] = await cli.waitForStderr(/Open this URL in a browser to sign in:\n {2}(\S+)\n/)
 
     cli.writeLine('http://127.0.0.1:1/callback?code=made-up&state=made-up')
-    await cli.waitForStderr(/That is not this login's callback: .+ Paste the whole address the browser ended on, or press Ctrl-C to cancel\./)
+    await cli.waitForStderr(/That is not this login's callback: That address is for port 1, not this login; .+ Paste the whole address the browser ended on, or press Ctrl-C to cancel\./)
+    // The first wrong part is the one named: here the host, not the path.
+    cli.writeLine('http://example.com/x')
+    await cli.waitForStderr(/That address is for host example\.com, not this login; the sign-in ends at http:\/\/127\.0\.0\.1:\d+\/callback\?…\./)
 
     // Sign in like a person whose browser cannot reach this machine: the final redirect is copied, not followed.
     const redirect = await signInAtIdp(idpUrl!, {username: 'alice', password: 'alice-password'})

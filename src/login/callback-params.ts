@@ -60,7 +60,16 @@ export function judgePastedUrl(text: string, expected: CallbackExpectation): Cal
   } catch {
     return {kind: 'rejected', status: 400, reason: `That is not a URL; paste the whole address (http://127.0.0.1:${expected.port}${CALLBACK_PATH}?…).`}
   }
-  if (url.protocol !== 'http:') return {kind: 'rejected', status: 400, reason: `The address must start with http://127.0.0.1:${expected.port}${CALLBACK_PATH}.`}
+  const expectedStart = `http://127.0.0.1:${expected.port}${CALLBACK_PATH}`
+  // Name the first part that is wrong, in the order it is read: scheme, host and port, then path. (A browser's
+  // request is judged path first, since a favicon on the right host is no news; a pasted address is.)
+  if (url.protocol !== 'http:') return {kind: 'rejected', status: 400, reason: `The address starts with ${url.protocol}//; the sign-in ends at ${expectedStart}?….`}
+  const host = url.host.toLowerCase()
+  if (host !== `127.0.0.1:${expected.port}` && host !== `localhost:${expected.port}`) {
+    const what = url.hostname === '127.0.0.1' || url.hostname === 'localhost' ? `port ${url.port || '80'}` : `host ${url.host}`
+    return {kind: 'rejected', status: 400, reason: `That address is for ${what}, not this login; the sign-in ends at ${expectedStart}?….`}
+  }
+  if (url.pathname !== CALLBACK_PATH) return {kind: 'rejected', status: 400, reason: `That address has the path ${url.pathname}; the sign-in ends at ${expectedStart}?….`}
   return judgeCallback('GET', url.host, `${url.pathname}${url.search}`, expected)
 }
 
