@@ -1,10 +1,14 @@
 /**
  * "Did you mean …?" for a mistyped command, flag or topic: the candidate within a small edit distance (Levenshtein,
- * with a swap of two neighbouring letters counting as one edit, so `lgoin` finds `login`). Nothing when no candidate
+ * with a swap of two neighbouring letters counting as one edit, so `lgoin` finds `login`), or the one candidate a
+ * shortened word begins. Nothing when no candidate
  * is close enough: a wild guess is worse than none.
  */
 export function closestMatch(input: string, candidates: readonly string[]): string | undefined {
   const wanted = input.toLowerCase()
+  // A word cut short (`stat`, `--brow`) names the one candidate it begins.
+  const extensions = candidates.filter((candidate) => wanted.length >= 3 && candidate.toLowerCase().startsWith(wanted))
+  if (extensions.length === 1) return extensions[0]
   // One edit for short words, two from five letters on, three from nine: about a third of the word.
   const limit = Math.max(1, Math.min(3, Math.floor(wanted.length / 3) + (wanted.length >= 5 ? 1 : 0)))
   let best: {candidate: string; distance: number} | undefined
