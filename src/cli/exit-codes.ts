@@ -39,3 +39,22 @@ const BY_CODE: Record<PveLoginErrorCode, number> = {
 export function exitCodeFor(code: PveLoginErrorCode): number {
   return BY_CODE[code]
 }
+
+/** What each exit code means, in the words `--help` and docs/cli.md use. */
+export const EXIT_MEANINGS: Readonly<Record<number, string>> = {
+  [EXIT.ok]: 'ok',
+  [EXIT.failure]: 'other failure (PVE refused an API call, the ticket store failed, a bug)',
+  [EXIT.usage]: 'usage: a bad flag, argument or realm',
+  [EXIT.loginRequired]: 'login required, and no browser login is possible here',
+  [EXIT.tls]: 'the server certificate did not verify',
+  [EXIT.refused]: 'PVE or the identity provider refused the login',
+  [EXIT.timeout]: 'timed out',
+  [EXIT.unreachable]: 'server unreachable',
+  [EXIT.interrupted]: 'interrupted (Ctrl-C)',
+  [EXIT.terminated]: 'terminated (SIGTERM)',
+}
+
+/** `0 ok`, `3 login required …`: one line per code, for help texts. */
+export function describeExitCodes(codes: readonly number[]): string[] {
+  return codes.map((code) => `${String(code).padStart(3)}  ${EXIT_MEANINGS[code] ?? ''}`.trimEnd())
+}
