@@ -20,7 +20,10 @@ if (!served) {
     else process.stderr.write(report.text)
     process.exitCode = report.exitCode
   } else {
-    const {execute} = await import('@oclif/core')
+    const {execute, settings} = await import('@oclif/core')
+    // This entry point runs the compiled dist/ (bin/dev.js is the TypeScript one). Without this, oclif looks for
+    // TypeScript when NODE_ENV is test or development and warns on stderr that it cannot find it.
+    settings.enableAutoTranspile = false
     await execute({args: verdict.argv, dir: import.meta.url})
   }
 }
