@@ -15,7 +15,7 @@ if (!served) {
   const verdict = checkCommandLine(argv)
   if (verdict.kind === 'error') {
     const {reportError} = await import('../dist/cli/error-report.js')
-    const report = reportError(verdict.error)
+    const report = reportError(verdict.error, process.env)
     if (argv.includes('--json')) process.stdout.write(JSON.stringify(report.json) + '\n')
     else process.stderr.write(report.text)
     process.exitCode = report.exitCode

@@ -1,7 +1,7 @@
 /** parseDuration (the CLI's --min-valid and friends) and formatDuration (status, messages). */
 import {describe, expect, test} from '@jest/globals'
 import {InvalidInputError} from '../src/errors.js'
-import {formatDuration, formatLocalTime, formatMoment, formatRelativeTime, parseDuration} from '../src/format/duration.js'
+import {formatDuration, formatLocalTime, formatMoment, formatRelativeTime, parseDuration, timeZoneOf} from '../src/format/duration.js'
 
 describe('parseDuration', () => {
   test.each([
@@ -83,5 +83,18 @@ describe('formatLocalTime, formatRelativeTime, formatMoment (times for people)',
 
   test('formatMoment: local time with offset, then relative', () => {
     expect(formatMoment(new Date('2026-12-01T22:04:11Z'), new Date('2026-12-01T20:04:11Z'), 'Europe/Berlin')).toBe('23:04 (+01:00), in 2h')
+  })
+})
+
+describe('timeZoneOf (TZ from the IO environment)', () => {
+  test.each([
+    [{TZ: 'Europe/Berlin'}, 'Europe/Berlin'],
+    [{TZ: ' Asia/Kolkata '}, 'Asia/Kolkata'],
+    [{TZ: ':/etc/localtime'}, undefined],
+    [{TZ: 'Not/AZone'}, undefined],
+    [{TZ: ''}, undefined],
+    [{}, undefined],
+  ])('%p → %p', (env, zone) => {
+    expect(timeZoneOf(env)).toBe(zone)
   })
 })

@@ -3,10 +3,10 @@ import type {SessionStatus} from '../format/session-json.js'
 import type {Session} from '../session/session.js'
 
 /** One or two lines for a person after a login: who, where, until when, kept where. */
-export function loginSummary(session: Session, now: Date = new Date()): string {
+export function loginSummary(session: Session, now: Date = new Date(), timeZone?: string): string {
   const cluster = session.clusterName ? ` (cluster ${session.clusterName})` : ''
   const kept = session.storeKind === 'none' ? 'not stored (--store none)' : `stored in the ${session.storeKind === 'keychain' ? 'OS keychain' : 'file store'}`
-  return `Logged in to ${session.server}${cluster} as ${session.username}.\nThe ticket is valid until ${formatMoment(session.expiresAt, now)}, and ${kept}; later commands renew it silently.`
+  return `Logged in to ${session.server}${cluster} as ${session.username}.\nThe ticket is valid until ${formatMoment(session.expiresAt, now, timeZone)}, and ${kept}; later commands renew it silently.`
 }
 
 /** `login --json`: the identity fields of a `status --json` entry, plus the store and (when asked for) the secret. */

@@ -23,7 +23,7 @@ export function statusLoginHint(selected: SessionKey | undefined): string {
 }
 
 /** `logout`: which sessions went, and the plain truth that their tickets still work on the server until they expire. */
-export function logoutReport(removed: readonly SessionRecord[], target: {all: boolean; selected?: SessionKey}, now: Date = new Date()): string {
+export function logoutReport(removed: readonly SessionRecord[], target: {all: boolean; selected?: SessionKey}, now: Date = new Date(), timeZone?: string): string {
   if (removed.length === 0) {
     return target.all || !target.selected
       ? 'No stored sessions to remove.\n'
@@ -32,7 +32,7 @@ export function logoutReport(removed: readonly SessionRecord[], target: {all: bo
   const lines = removed.map((record) => {
     const expiresAt = ticketExpiresAt(new Date(record.issuedAt))
     const left = (expiresAt.getTime() - now.getTime()) / 1000
-    const validity = left > 0 ? `its ticket stays valid until ${formatMoment(expiresAt, now)}` : 'its ticket has already expired'
+    const validity = left > 0 ? `its ticket stays valid until ${formatMoment(expiresAt, now, timeZone)}` : 'its ticket has already expired'
     return `Removed the session of ${record.username} on ${record.server} (realm ${record.realm}); ${validity}.`
   })
   const anyStillValid = removed.some((record) => ticketExpiresAt(new Date(record.issuedAt)).getTime() > now.getTime())
@@ -60,8 +60,8 @@ export function leftoverVariablesHint(env: Readonly<Record<string, string | unde
 }
 
 /** `refresh`: what happened and until when the ticket is good now. */
-export function refreshReport(record: SessionRecord, how: 'renewed' | 'login', now: Date = new Date()): string {
+export function refreshReport(record: SessionRecord, how: 'renewed' | 'login', now: Date = new Date(), timeZone?: string): string {
   const expiresAt = ticketExpiresAt(new Date(record.issuedAt))
   const what = how === 'renewed' ? 'Renewed the ticket' : 'Logged in (there was no ticket left to renew)'
-  return `${what} of ${record.username} on ${record.server}: valid until ${formatMoment(expiresAt, now)}.\n`
+  return `${what} of ${record.username} on ${record.server}: valid until ${formatMoment(expiresAt, now, timeZone)}.\n`
 }

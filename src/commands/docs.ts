@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import type {CommandResult} from '../cli/command-result.js'
 import {DOCS_DIRECTORY, docTopics, findDocTopic} from '../cli/doc-topics.js'
 import {PveLoginCommand} from './base-command.js'
 
@@ -25,25 +26,18 @@ Exit codes: 0 ok, 2 no such guide.`
     path: Flags.boolean({description: 'Print the guide\'s file name instead of its text.'}),
   }
 
-  protected async execute(): Promise<void> {
+  protected async execute(): Promise<CommandResult> {
     const {args, flags} = await this.parse(Docs)
     if (args.topic === undefined) {
+      if (flags.path) return {text: `${DOCS_DIRECTORY}\n`}
       const topics = docTopics()
-      if (flags.path) {
-        process.stdout.write(`${DOCS_DIRECTORY}\n`)
-        return
-      }
       const width = Math.max(...topics.map((topic) => topic.name.length))
-      process.stdout.write(`Guides in ${DOCS_DIRECTORY}\n\n`)
-      for (const topic of topics) process.stdout.write(`  ${topic.name.padEnd(width)}  ${topic.title}\n`)
-      process.stdout.write(`\nRead one with: pve-login docs TOPIC (or --path for its file name)\n`)
-      return
+      const lines = topics.map((topic) => `  ${topic.name.padEnd(width)}  ${topic.title}`)
+      return {text: [`Guides in ${DOCS_DIRECTORY}`, '', ...lines, '', 'Read one with: pve-login docs TOPIC (or --path for its file name)', ''].join('\n')}
     }
     const topic = findDocTopic(args.topic)
-    if (flags.path) process.stdout.write(`${topic.path}\n`)
-    else {
-      const {readFile} = await import('node:fs/promises')
-      process.stdout.write(await readFile(topic.path, 'utf8'))
-    }
+    if (flags.path) return {text: `${topic.path}\n`}
+    const {readFile} = await import('node:fs/promises')
+    return {text: await readFile(topic.path, 'utf8')}
   }
 }

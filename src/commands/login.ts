@@ -7,6 +7,7 @@ import {PastePrompt} from '../cli/paste-prompt.js'
 import {parsePorts} from '../cli/ports-option.js'
 import {realmForFirstRun} from '../cli/realm-choice.js'
 import {loginResultJson, loginSummary} from '../cli/login-summary.js'
+import {timeZoneOf} from '../format/duration.js'
 import {PveLoginCommand} from './base-command.js'
 import {connectionFlags, jsonFlag, loopbackFlags} from './flags.js'
 
@@ -100,7 +101,7 @@ OpenID realms at a terminal. After PVE refused the login it offers to run \`pve-
       progress.stop()
       paste.finish()
     }
-    const result = {json: loginResultJson(session, {includeTicket: flags['include-ticket']}), compactJson: true, report: loginSummary(session, this.io.now())}
+    const result = {json: loginResultJson(session, {includeTicket: flags['include-ticket']}), compactJson: true, report: loginSummary(session, this.io.now(), timeZoneOf(this.io.env))}
     await session.close()
     return result
   }

@@ -4,6 +4,7 @@ import type {CommandResult} from '../cli/command-result.js'
 import {apiTokenRevocationLine} from '../cli/api-token-report.js'
 import {leftoverVariablesHint, logoutReport} from '../cli/session-report.js'
 import {cliLogger} from '../cli/cli-wording.js'
+import {timeZoneOf} from '../format/duration.js'
 import type {SessionKey} from '../session/session-record.js'
 import {PveLoginCommand} from './base-command.js'
 import {connectionFlags} from './flags.js'
@@ -48,7 +49,7 @@ export default class Logout extends PveLoginCommand {
       const {resolveSettings} = await import('../session/settings.js')
       selected = await resolveSettings(input)
     }
-    const report = logoutReport(removed, {all: flags.all, selected}, this.io.now()).trimEnd()
+    const report = logoutReport(removed, {all: flags.all, selected}, this.io.now(), timeZoneOf(this.io.env)).trimEnd()
     const hint = leftoverVariablesHint(this.io.env, this.io.platform)
     return {notes: [...tokenLines, report, ...(hint ? [hint.trimEnd()] : [])]}
   }

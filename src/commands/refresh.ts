@@ -1,5 +1,6 @@
 import type {CommandResult} from '../cli/command-result.js'
 import {refreshReport} from '../cli/session-report.js'
+import {timeZoneOf} from '../format/duration.js'
 import {sessionStatus} from '../format/session-json.js'
 import {connectionFlags, jsonFlag, sessionFlags} from './flags.js'
 import {SessionCommand} from './session-command.js'
@@ -33,7 +34,7 @@ export default class Refresh extends SessionCommand {
       if (session.source === 'cache') await session.renew()
       const now = this.io.now()
       return {
-        notes: [refreshReport(session.record, session.source === 'login' ? 'login' : 'renewed', now).trimEnd()],
+        notes: [refreshReport(session.record, session.source === 'login' ? 'login' : 'renewed', now, timeZoneOf(this.io.env)).trimEnd()],
         json: flags.json ? sessionStatus({record: session.record, store: session.storeKind}, {now}) : undefined,
       }
     } finally {

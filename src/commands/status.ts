@@ -2,6 +2,7 @@ import type {CommandResult} from '../cli/command-result.js'
 import {statusExitCode, statusLoginHint} from '../cli/session-report.js'
 import {cliLogger} from '../cli/cli-wording.js'
 import {statusJson, type StatusSource} from '../format/session-json.js'
+import {timeZoneOf} from '../format/duration.js'
 import {renderStatusTable} from '../format/table.js'
 import {PveLoginCommand} from './base-command.js'
 import {connectionFlags, jsonFlag} from './flags.js'
@@ -47,6 +48,6 @@ export default class Status extends PveLoginCommand {
     const statuses = statusJson(sources, options)
     const exitCode = statusExitCode(statuses, listing.selected)
     const hint = exitCode === 0 ? undefined : statusLoginHint(listing.selected)
-    return {json: statuses, text: renderStatusTable(sources, options), hint, exitCode}
+    return {json: statuses, text: renderStatusTable(sources, {...options, timeZone: timeZoneOf(this.io.env)}), hint, exitCode}
   }
 }

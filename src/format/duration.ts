@@ -98,6 +98,22 @@ function localParts(date: Date, timeZone: string | undefined): {date: string; ti
   return {date: `${part('year')}-${part('month')}-${part('day')}`, time: `${part('hour')}:${part('minute')}`, offset}
 }
 
+/**
+ * The zone a person asked for with TZ, when it is an IANA name Intl knows (`Europe/Berlin`); otherwise undefined,
+ * which means the system's zone. Commands read TZ from their IO's environment, so an in-process run can choose it.
+ */
+export function timeZoneOf(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const zone = env['TZ']?.trim()
+  if (!zone || zone.startsWith(':')) return undefined
+  try {
+    // Throws a RangeError for a zone Intl does not know.
+    new Intl.DateTimeFormat('en-US', {timeZone: zone})
+    return zone
+  } catch {
+    return undefined
+  }
+}
+
 /** How far `date` is from `now`, in formatDuration's words: `in 2h`, `5m 30s ago`, `now`. */
 export function formatRelativeTime(date: Date, now: Date = new Date()): string {
   const seconds = (date.getTime() - now.getTime()) / 1000

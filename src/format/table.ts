@@ -9,11 +9,11 @@ import {forTerminal} from './terminal-text.js'
 const HEADERS = ['SERVER', 'REALM', 'USER', 'CLUSTER', 'EXPIRES-IN', 'STORE'] as const
 
 /** The table for `status`, ending in a newline; a short sentence instead when there are no sessions. */
-export function renderStatusTable(rows: readonly StatusSource[], options: StatusOptions): string {
+export function renderStatusTable(rows: readonly StatusSource[], options: StatusOptions & {timeZone?: string}): string {
   if (rows.length === 0) return 'No sessions.\n'
   const cells = rows.map((row) => {
     const status = sessionStatus(row, options)
-    return [serverLabel(status.server), status.realm, status.username, status.clusterName ?? '-', expiresIn(status, options.now), status.store].map((cell) => forTerminal(cell, {lineBreaks: false}))
+    return [serverLabel(status.server), status.realm, status.username, status.clusterName ?? '-', expiresIn(status, options.now, options.timeZone), status.store].map((cell) => forTerminal(cell, {lineBreaks: false}))
   })
   const table = [[...HEADERS], ...cells]
   const widths = HEADERS.map((_, column) => Math.max(...table.map((line) => displayWidth(line[column] ?? ''))))
@@ -40,10 +40,10 @@ function apiTokenLines(rows: readonly StatusSource[], options: StatusOptions): s
 }
 
 /** Time left, then the local time it ends (people compare it with their clock): `1h 58m, until 23:04 (+01:00)`. */
-function expiresIn(status: ReturnType<typeof sessionStatus>, now: Date | undefined): string {
+function expiresIn(status: ReturnType<typeof sessionStatus>, now: Date, timeZone: string | undefined): string {
   if (status.secondsLeft > 0 && !status.valid) return 'not yet valid (clock skew?)'
   if (!status.valid) return `expired ${formatDuration(-status.secondsLeft)} ago`
-  const until = `until ${formatLocalTime(new Date(status.expiresAt), now)}`
+  const until = `until ${formatLocalTime(new Date(status.expiresAt), now, timeZone)}`
   return status.renewalDue ? `${formatDuration(status.secondsLeft)} (renewal due), ${until}` : `${formatDuration(status.secondsLeft)}, ${until}`
 }
 
