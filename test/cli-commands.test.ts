@@ -332,6 +332,20 @@ describe('api', () => {
     expect(result.code).toBe(1)
     expect(result.stdout).toBe('')
     expect(result.stderr).toMatch(/^pve-login: PVE answered 400: .*newid/m)
+    expect(result.stderr).toMatch(/hint: PVE refused the parameters; its message names each one\. Pass them as -f KEY=VALUE/)
+  })
+
+  test('hints follow the HTTP status: 501 means no such call (not an old PVE), 500 points at the node', async () => {
+    const home = await homeLike(aliceHome)
+    const bogus = await run(home, ['api', '/bogus'])
+    expect({code: bogus.code, stdout: bogus.stdout}).toEqual({code: 1, stdout: ''})
+    expect(bogus.stderr).toMatch(/^pve-login: PVE answered 501: /m)
+    expect(bogus.stderr).toMatch(/hint: PVE has no GET \/bogus: check the path and the method \(-X GET, POST, PUT or DELETE\)/)
+    expect(bogus.stderr).not.toMatch(/OpenID|7\.0/)
+    await sandbox.fault('/api2/json/nodes', '500')
+    const failed = await run(home, ['api', '/nodes'])
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toMatch(/hint: PVE failed to carry out the call; its message says why\. `journalctl -u pvedaemon -u pveproxy`/)
   })
 
   test('Ctrl-C while PVE does not answer ends the call at once: exit 130, nothing on stdout', async () => {

@@ -7,7 +7,8 @@ import {join} from 'node:path'
 import {closestMatch, editDistance} from '../src/cli/closest-match.js'
 import {docReferencesForCli, docTopics, findDocTopic} from '../src/cli/doc-topics.js'
 import {explainParserError, unknownCommand} from '../src/cli/usage-error.js'
-import {InvalidInputError} from '../src/errors.js'
+import {apiErrorHint} from '../src/cli/api-error-hint.js'
+import {InvalidInputError, PveApiError} from '../src/errors.js'
 
 const COMMANDS = ['api', 'docs', 'env', 'exec', 'login', 'logout', 'refresh', 'status', 'ticket', 'autocomplete', 'help']
 
@@ -124,5 +125,24 @@ describe('explainParserError: one line and a hint', () => {
   test('unknownCommand: the closest command, and how to log in', () => {
     expect(unknownCommand('lgoin', COMMANDS).hint).toBe('Did you mean `pve-login login`? `pve-login --help` lists the commands; `pve-login --server HOST --realm REALM` logs in.')
     expect(unknownCommand('kubectl', COMMANDS).hint).not.toMatch(/Did you mean/)
+  })
+})
+
+describe('apiErrorHint: keyed to the HTTP status', () => {
+  const request = {method: 'GET', path: '/nodes/pve9/qemu'}
+  test.each([
+    [400, 'parameter verification failed', /Pass them as -f KEY=VALUE/],
+    [401, 'authentication failure', /log in again with `pve-login`/],
+    [403, 'Permission check failed (/vms/100, VM.Audit)', /lacks the privilege.*pveum acl modify/],
+    [404, 'no such VM', /check the node name, VM id or storage/],
+    [500, 'unable to open file', /journalctl -u pvedaemon -u pveproxy/],
+    [501, "Method 'GET /nodes/pve9/qemu' not implemented", /^PVE has no GET \/nodes\/pve9\/qemu: check the path and the method/],
+  ])('%i', (status, message, hint) => {
+    expect(apiErrorHint(new PveApiError(status, message), request)).toMatch(hint)
+  })
+
+  test('a CSRF 401 and a proxy 502 keep the library hint', () => {
+    expect(apiErrorHint(new PveApiError(401, 'Permission denied - invalid csrf token'), request)).toBeUndefined()
+    expect(apiErrorHint(new PveApiError(502, 'Bad Gateway'), request)).toBeUndefined()
   })
 })

@@ -32,8 +32,11 @@ export function reportError(error: unknown, env: NodeJS.ProcessEnv): ErrorReport
   }
   const message = error instanceof Error ? error.message : String(error)
   if (isUsageErrorFromParser(error)) {
-    // A bad flag value or an unknown flag: the person's to fix, so exit 2 and no "report it" hint.
-    return {exitCode: EXIT.usage, text: `pve-login: ${message}\n`, json: {error: {code: 'INVALID_INPUT', message}}}
+    // A bad flag value or an unknown flag: the person's to fix, so exit 2 and no "report it" hint. Commands reword
+    // these first (src/cli/usage-error.ts); this is for any that reach here unworded: one line, without oclif's footer.
+    const line = message.replace(/\n?See more help with --help\s*$/, '').replace(/\s*\n\s*/g, ' ').trim()
+    const hint = '`pve-login --help` lists the commands; `pve-login COMMAND --help` shows their flags.'
+    return {exitCode: EXIT.usage, text: `pve-login: ${forTerminal(line)}\n  hint: ${hint}\n`, json: {error: {code: 'INVALID_INPUT', message: line, hint}}}
   }
   const debug = env['PVE_LOGIN_DEBUG'] === '1' && error instanceof Error && error.stack ? `\n${error.stack}` : ''
   return {

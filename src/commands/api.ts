@@ -1,7 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
+import {withApiHint} from '../cli/api-error-hint.js'
 import {parseApiRequest} from '../cli/api-request.js'
 import type {CommandResult} from '../cli/command-result.js'
+import {EXIT} from '../cli/exit-codes.js'
 import {connectionFlags, sessionFlags} from './flags.js'
 import {SessionCommand} from './session-command.js'
 
@@ -10,8 +12,11 @@ export default class Api extends SessionCommand {
 
   static override description = [
     `Sends METHOD PATH to /api2/json with the cached ticket (renewed or logged in first, as for env), plus the CSRFPreventionToken header on writes, and prints PVE's "data" as indented JSON (--raw: one line). Parameters go in the query string for GET and form-encoded in the body otherwise, as PVE expects. PATH may be written /nodes, nodes or /api2/json/nodes, and may carry a query string. The method is GET unless -X says otherwise, also when -f is given (PVE has many GET calls with parameters).`,
-    `When PVE refuses, the message and status it sent are shown on stderr and api exits 1 (3 when a login is needed).`,
+    `When PVE refuses, the message and status it sent are shown on stderr with a hint for that status (400 parameters, 401 ticket, 403 permission, 404 object, 501 no such call, 5xx the node), and api exits 1 (3 when a login is needed).`,
   ].join('\n\n')
+
+  /** Listed under EXIT CODES in --help (src/commands/pve-login-help.ts). */
+  static exitCodes = [EXIT.ok, EXIT.failure, EXIT.usage, EXIT.loginRequired, EXIT.tls, EXIT.refused, EXIT.timeout, EXIT.unreachable, EXIT.interrupted]
 
   static override examples = [
     {description: 'The nodes of the cluster', command: '<%= config.bin %> api /nodes'},
@@ -43,7 +48,9 @@ export default class Api extends SessionCommand {
     const request = parseApiRequest(args.path, flags.method, flags.field ?? [])
     const session = await this.getSession(flags)
     try {
-      const data = await session.request(request.method, request.path, request.params, {signal: this.abort.signal})
+      const data = await session.request(request.method, request.path, request.params, {signal: this.abort.signal}).catch((error: unknown) => {
+        throw withApiHint(error, request)
+      })
       return {text: `${JSON.stringify(data ?? null, null, flags.raw ? undefined : 2)}\n`}
     } finally {
       await session.close().catch(() => {})

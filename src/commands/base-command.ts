@@ -4,6 +4,7 @@ import type {CommandResult} from '../cli/command-result.js'
 import {runCommand} from '../cli/command-run.js'
 import {connectionOptions, type ConnectionFlagValues} from '../cli/connection-options.js'
 import {processIO, wantsJson, type CliIO} from '../cli/io.js'
+import {explainParserError, isParserError, type CommandShape} from '../cli/usage-error.js'
 import type {SessionOptions} from '../session/session-options.js'
 
 /**
@@ -23,10 +24,25 @@ export abstract class PveLoginCommand extends Command {
       this.io,
       (signal) => {
         signal.addEventListener('abort', () => this.abort.abort(), {once: true})
-        return this.execute()
+        // oclif's parser errors (thrown by this.parse) in pve-login's words: one line, a hint with the closest flag,
+        // exit 2 (src/cli/usage-error.ts). `--timeout abc`, `--timout`, `api` without PATH all land here.
+        return this.execute().catch((error: unknown) => {
+          throw isParserError(error) ? explainParserError(error, this.shape()) : error
+        })
       },
       {json: wantsJson(this.argv)},
     )
+  }
+
+  /** This command's id, flag spellings and arguments, for the parser-error rewrite. */
+  private shape(): CommandShape {
+    const command = this.constructor as typeof Command
+    const flags = Object.entries(command.flags ?? {}) as Array<[string, {char?: string; allowNo?: boolean}]>
+    return {
+      id: this.id ?? command.id,
+      flagNames: flags.flatMap(([name, flag]) => [`--${name}`, ...(flag.char ? [`-${flag.char}`] : []), ...(flag.allowNo ? [`--no-${name}`] : [])]),
+      args: Object.entries(command.args ?? {}).map(([name, arg]) => ({name, ...(arg.description ? {description: arg.description} : {})})),
+    }
   }
 
   /** Library options from the shared connection flags. */

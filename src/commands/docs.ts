@@ -2,14 +2,16 @@ import {Args, Flags} from '@oclif/core'
 
 import type {CommandResult} from '../cli/command-result.js'
 import {DOCS_DIRECTORY, docTopics, findDocTopic} from '../cli/doc-topics.js'
+import {EXIT} from '../cli/exit-codes.js'
 import {PveLoginCommand} from './base-command.js'
 
 export default class Docs extends PveLoginCommand {
   static override summary = 'Read the guides that come with pve-login: login setup per identity provider, troubleshooting, formats.'
 
-  static override description = `Without a topic, lists the guides with their topic names and the folder they are installed in. With one, prints that guide (Markdown) to stdout, e.g. for a pager; --path prints only its file name, to open in an editor or a Markdown viewer. Hints in error messages name a topic: \`pve-login docs troubleshooting\`.
+  static override description = `Without a topic, lists the guides with their topic names and the folder they are installed in. With one, prints that guide (Markdown) to stdout, e.g. for a pager; --path prints only its file name, to open in an editor or a Markdown viewer. Hints in error messages name a topic: \`pve-login docs troubleshooting\`.`
 
-Exit codes: 0 ok, 2 no such guide.`
+  /** Listed under EXIT CODES in --help (src/commands/pve-login-help.ts). */
+  static exitCodes = [EXIT.ok, EXIT.usage]
 
   static override examples = [
     {description: 'Which guides are there?', command: '<%= config.bin %> docs'},

@@ -14,6 +14,7 @@ import {
   parseConsumer,
   sessionVariables,
 } from '../format/environment.js'
+import {EXIT} from '../cli/exit-codes.js'
 import {RENEW_BEFORE_SECONDS} from '../session/renewal-policy.js'
 import {apiTokenFlags, connectionFlags, consumerFlags, sessionFlags} from './flags.js'
 import {SessionCommand} from './session-command.js'
@@ -27,6 +28,10 @@ export default class Exec extends SessionCommand {
     `A browser login happens only when a person is at the terminal (or with --login); otherwise exec exits 3 before starting CMD.`,
     `With --api-token, CMD gets a short-lived PVE API token instead of the ticket (in the names of the --for preset), for runs longer than a ticket's 2 hours: pve-login creates it for your user (id pve-login-<random>, lifetime --api-token-ttl, default 8h, at most 7d) and deletes it when CMD ends, however it ends, Ctrl-C and SIGTERM included. If pve-login itself is killed (kill -9), PVE still refuses the token after its lifetime, and \`pve-login api-tokens --prune\` removes it. The token has your own rights (privsep off), like the ticket it replaces; --privsep makes one that has only the roles given with --privsep-acl, which you need Permissions.Modify to grant.`,
   ].join('\n\n')
+
+  /** Listed under EXIT CODES in --help (src/commands/pve-login-help.ts). */
+  // Besides these: the command's own exit code, 128+N for signal N, 127 not found, 126 not runnable.
+  static exitCodes = [EXIT.ok, EXIT.failure, EXIT.usage, EXIT.loginRequired, EXIT.tls, EXIT.refused, EXIT.timeout, EXIT.unreachable, EXIT.interrupted]
 
   static override examples = [
     {description: 'Terraform with the bpg provider', command: '<%= config.bin %> exec -- terraform apply'},

@@ -8,6 +8,7 @@ import {parsePorts} from '../cli/ports-option.js'
 import {realmForFirstRun} from '../cli/realm-choice.js'
 import {loginResultJson, loginSummary} from '../cli/login-summary.js'
 import {timeZoneOf} from '../format/duration.js'
+import {EXIT} from '../cli/exit-codes.js'
 import {PveLoginCommand} from './base-command.js'
 import {connectionFlags, jsonFlag, loopbackFlags} from './flags.js'
 
@@ -19,9 +20,14 @@ loopback flow). PVE then exchanges the code and issues a ticket, valid for 2 hou
 commands. The server, realm and TLS pin are remembered, so next time plain \`pve-login\` is enough.
 
 The realm's identity provider must accept http://127.0.0.1:<any port>/callback as a redirect URI of a public
-client (no client secret): see docs/login.md. Exit codes: 0 ok, 2 usage, 4 TLS, 5 PVE refused the login,
-6 timed out, 7 server unreachable, 130 interrupted. Without --realm (and none remembered) it offers the server's
-OpenID realms at a terminal. After PVE refused the login it offers to run \`pve-login doctor\`.`
+client (no client secret): \`pve-login docs setup\` has a guide per identity provider, \`pve-login docs login\` the
+details. Exit 1 covers a realm PVE cannot use (it fails to reach the IdP's discovery document or keys), exit 3 a
+login with no way back: no terminal to paste the address into, no browser here and no fixed --port. Without
+--realm (and none remembered) it offers the server's OpenID realms at a terminal. After PVE refused the login it
+offers to run \`pve-login doctor\`.`
+
+  /** Listed under EXIT CODES in --help (src/commands/pve-login-help.ts). */
+  static exitCodes = [EXIT.ok, EXIT.failure, EXIT.usage, EXIT.loginRequired, EXIT.tls, EXIT.refused, EXIT.timeout, EXIT.unreachable, EXIT.interrupted]
 
   static override examples = [
     {description: 'First login: name the server and realm', command: '<%= config.bin %> --server pve.example.com --realm entra-cli'},

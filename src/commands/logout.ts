@@ -6,6 +6,7 @@ import {leftoverVariablesHint, logoutReport} from '../cli/session-report.js'
 import {cliLogger} from '../cli/cli-wording.js'
 import {timeZoneOf} from '../format/duration.js'
 import type {SessionKey} from '../session/session-record.js'
+import {EXIT} from '../cli/exit-codes.js'
 import {PveLoginCommand} from './base-command.js'
 import {connectionFlags} from './flags.js'
 
@@ -17,6 +18,9 @@ export default class Logout extends PveLoginCommand {
     `An API token kept with the session (\`env --api-token\`) is different: logout deletes it at PVE first, which ends it for every tool it was handed to. That needs the session's ticket to be valid; if it is not, or PVE cannot be reached, logout says so, forgets the token anyway, and the token ends at its expiry.`,
     `Without --all, the server and realm come from --server/--realm, PVE_LOGIN_SERVER/PVE_LOGIN_REALM or the remembered profile, and every user's session for that pair is removed.`,
   ].join('\n\n')
+
+  /** Listed under EXIT CODES in --help (src/commands/pve-login-help.ts). */
+  static exitCodes = [EXIT.ok, EXIT.failure, EXIT.usage]
 
   static override examples = [
     {description: 'Forget the session of the remembered server and realm', command: '<%= config.bin %> logout'},

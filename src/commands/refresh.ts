@@ -2,6 +2,7 @@ import type {CommandResult} from '../cli/command-result.js'
 import {refreshReport} from '../cli/session-report.js'
 import {timeZoneOf} from '../format/duration.js'
 import {sessionStatus} from '../format/session-json.js'
+import {EXIT} from '../cli/exit-codes.js'
 import {connectionFlags, jsonFlag, sessionFlags} from './flags.js'
 import {SessionCommand} from './session-command.js'
 
@@ -11,6 +12,9 @@ export default class Refresh extends SessionCommand {
   static override description = [
     `Trades the cached ticket for a fresh 2-hour one (POST /access/ticket with the ticket as the password: no browser, no second factor). Other commands renew on their own when --min-valid demands it; refresh is for a long job that wants a full 2 hours before it starts. A ticket that has already expired cannot be renewed: then refresh logs in through the browser when a person is at the terminal (or with --login), else exits 3.`,
   ].join('\n\n')
+
+  /** Listed under EXIT CODES in --help (src/commands/pve-login-help.ts). */
+  static exitCodes = [EXIT.ok, EXIT.failure, EXIT.usage, EXIT.loginRequired, EXIT.tls, EXIT.refused, EXIT.timeout, EXIT.unreachable, EXIT.interrupted]
 
   static override examples = [
     {description: 'Renew now', command: '<%= config.bin %> refresh'},

@@ -4,6 +4,7 @@ import {cliLogger} from '../cli/cli-wording.js'
 import {statusJson, type StatusSource} from '../format/session-json.js'
 import {timeZoneOf} from '../format/duration.js'
 import {renderStatusTable} from '../format/table.js'
+import {EXIT} from '../cli/exit-codes.js'
 import {PveLoginCommand} from './base-command.js'
 import {connectionFlags, jsonFlag} from './flags.js'
 
@@ -14,6 +15,9 @@ export default class Status extends PveLoginCommand {
     `Shows every session in the ticket store (all servers and realms): user, cluster, time left and where it is kept. Nothing is renewed and nothing is sent to a server. --json prints the same as a list of objects (schemas/status.json), never with a ticket in it.`,
     `The exit code answers "can I use PVE now?" for scripts: 0 when the server and realm selected by --server/--realm, PVE_LOGIN_SERVER/PVE_LOGIN_REALM or the remembered profile have a valid ticket, 3 otherwise. With no server or realm set anywhere, 0 means at least one session is valid.`,
   ].join('\n\n')
+
+  /** Listed under EXIT CODES in --help (src/commands/pve-login-help.ts). */
+  static exitCodes = [EXIT.ok, EXIT.failure, EXIT.usage, EXIT.loginRequired]
 
   static override examples = [
     {description: 'What am I logged in to?', command: '<%= config.bin %> status'},

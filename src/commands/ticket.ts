@@ -1,5 +1,6 @@
 import type {CommandResult} from '../cli/command-result.js'
 import {ticketResult} from '../cli/script-output.js'
+import {EXIT} from '../cli/exit-codes.js'
 import {PveLoginCommand} from './base-command.js'
 import {connectionFlags, jsonFlag, sessionFlags, ticketOutputFlags} from './flags.js'
 
@@ -10,6 +11,9 @@ export default class Ticket extends PveLoginCommand {
     `For tools that take the ticket itself: stdout carries the ticket and a newline, nothing else. --json prints one object with endpoint, username, ticket, csrfToken, clusterName, issuedAt and expiresAt (schemas/ticket.json). The ticket is renewed or a login started first, exactly as for \`pve-login env\`. Send it as the cookie PVEAuthCookie=<ticket>; requests other than GET also need the header CSRFPreventionToken: <csrfToken>.`,
     `Keep it off command lines (other users can read those in \`ps\`): pass it through a file, stdin or the environment, or use \`pve-login exec\`.`,
   ].join('\n\n')
+
+  /** Listed under EXIT CODES in --help (src/commands/pve-login-help.ts). */
+  static exitCodes = [EXIT.ok, EXIT.failure, EXIT.usage, EXIT.loginRequired, EXIT.tls, EXIT.refused, EXIT.timeout, EXIT.unreachable, EXIT.interrupted]
 
   static override examples = [
     {description: 'A curl config (cookie and CSRF header, mode 0600) that keeps the ticket out of `ps`', command: '<%= config.bin %> ticket --format curl --output ~/.pve-curl && curl -K ~/.pve-curl https://pve.example.com:8006/api2/json/nodes'},

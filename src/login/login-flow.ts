@@ -160,6 +160,10 @@ async function startLogin(client: LoginClient, realm: string, redirectUrl: strin
   try {
     return await client.authUrl(realm, redirectUrl, signal)
   } catch (error) {
+    if (error instanceof PveApiError && error.status === 501) {
+      // auth-url came with the OpenID realms in pve-access-control 7.0 (PVE 7.0): an older PVE has no such call.
+      throw new PveApiError(error.status, error.pveMessage, error.errors, {hint: 'This PVE has no OpenID login API: OpenID realms need PVE 7.0 or later.', cause: error})
+    }
     if (!(error instanceof PveApiError) || error.status !== 500) throw error
     // The realm was fine a moment ago; PVE failed while talking to the IdP (discovery, JWKS) or storing the state.
     throw new PveApiError(error.status, error.pveMessage, error.errors, {

@@ -299,7 +299,8 @@ function apiHint(status: number, message: string, fromProxy: boolean, server: st
   if (status === 401 && /csrf/i.test(message)) return 'PVE needs the CSRFPreventionToken that came with the ticket for every change (non-GET request).'
   if (status === 401) return 'The ticket is missing, expired or invalid: log in again.'
   if (status === 403) return 'The user is logged in but lacks the permission for this call; an administrator can grant it (Datacenter → Permissions).'
-  if (status === 501) return 'This PVE version does not offer this API call (OpenID login needs PVE 7.0 or later).'
+  // PVE answers 501 both for a path it does not know and for a method the path does not have.
+  if (status === 501) return 'PVE has no such API call: check the path and the HTTP method.'
   return undefined
 }
 

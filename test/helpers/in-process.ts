@@ -89,6 +89,8 @@ async function runNow(argv: readonly string[], options: TestIOOptions & {io?: Te
   process.env = io.env
   try {
     const command = new Command(args, await config)
+    // oclif sets the id when it loads a command by name; messages name the command by it.
+    command.id = id
     command.io = io
     // What oclif's Command.run does after constructing: init, run, finally.
     await (command as unknown as {_run(): Promise<unknown>})._run()
