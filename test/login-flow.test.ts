@@ -1,7 +1,7 @@
 import {createServer, get} from 'node:http'
 import {PassThrough} from 'node:stream'
 import {describe, expect, jest, test} from '@jest/globals'
-import {AbortedError, AuthenticationFailedError, InvalidInputError, PveApiError, RealmError} from '../src/errors.js'
+import {AbortedError, AuthenticationFailedError, InvalidInputError, LoginRequiredError, PveApiError, RealmError} from '../src/errors.js'
 import {browserLogin, readPveState, type LoginClient, type LoginOptions, type LoginProgress} from '../src/login/login-flow.js'
 import type {CompleteLoginParams, PveRealm, TicketResponse} from '../src/pve/pve-client.js'
 import {failure} from './helpers/failure.js'
@@ -244,6 +244,40 @@ describe('login', () => {
       }
       expect(await failure(browserLogin(opts))).toBeInstanceOf(AbortedError)
       expect(opts.events.map((event) => event.type)).toEqual(['checking-realm', 'listening', 'browser-unavailable', 'waiting'])
+    }
+  })
+
+  test('no browser, a random port and nothing to paste into (or an input that ends): LoginRequiredError at once, port freed', async () => {
+    const ended = new PassThrough()
+    ended.end()
+    for (const extra of [{}, {pasteInput: ended}]) {
+      const pve = new FakePve()
+      const opts = options(pve, {openBrowser: false, timeoutMs: 300_000, ...extra})
+      const error = await failure(browserLogin(opts))
+      expect(error).toBeInstanceOf(LoginRequiredError)
+      expect((error as LoginRequiredError).message).toMatch(/no way back here: no browser was opened on this machine, .*, and the listening port is random/)
+      expect((error as LoginRequiredError).hint).toMatch(/ssh -L PORT:127\.0\.0\.1:PORT/)
+      expect(await portIsFree(listeningPort(opts.events))).toBe(true)
+      expect(pve.calls).not.toContain('login')
+    }
+  })
+
+  test('with a fixed port (an SSH forward may reach it) or an opened browser, an ended input does not end the wait', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const {port: free} = server.address() as {port: number}
+        server.close(() => resolve(free))
+      })
+    })
+    for (const extra of [{openBrowser: false as const, ports: [port]}, {openBrowser: () => undefined}]) {
+      const ended = new PassThrough()
+      ended.end()
+      const controller = new AbortController()
+      const opts = options(new FakePve(), {...extra, pasteInput: ended, signal: controller.signal})
+      // Once the login has read the input's end (and the promise callbacks after it have run), nothing more can come
+      // of it: cancel, and the login must end as cancelled, not as "no way back".
+      ended.once('end', () => setImmediate(() => controller.abort()))
+      expect(await failure(browserLogin(opts))).toBeInstanceOf(AbortedError)
     }
   })
 

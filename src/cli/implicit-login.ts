@@ -46,10 +46,10 @@ export function parseMinValid(text: string): number {
 export function implicitLogin(flags: ImplicitLoginFlags, io: CliIO, options: {allowPaste: boolean} = {allowPaste: true}): ImplicitLogin {
   const terminal = io.terminal.stdin && io.terminal.stderr
   const interactive = flags.login ? true : flags['no-login'] ? false : terminal
-  const progress = new LoginProgressView(io)
   // Pasting the redirected URL is the way in when no browser can be shown here (SSH). It reads stdin, so only a
   // command whose stdin is a terminal and not needed afterwards (not exec: its child inherits stdin) offers it.
   const paste = new PastePrompt(options.allowPaste && interactive && io.terminal.stdin, io)
+  const progress = new LoginProgressView(io, {paste})
   return {
     options: {
       interactive,

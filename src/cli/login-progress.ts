@@ -1,24 +1,26 @@
 import type {LoginProgress} from '../login/login-flow.js'
 import {formatDuration} from '../format/duration.js'
 import type {CliIO} from './io.js'
+import type {PastePrompt} from './paste-prompt.js'
 
 type Spinner = {text: string; start(): Spinner; stop(): Spinner; clear(): Spinner}
 
 export interface LoginProgressViewOptions {
   /** The person asked for a browser (no --no-browser): when none opens, say why. */
   browserRequested?: boolean
+  /** Where a pasted address is read; on a terminal its prompt line shows the countdown instead of a spinner. */
+  paste?: PastePrompt
 }
 
 /**
- * Shows a login's progress on stderr: the URL when no browser could be opened, then while waiting a spinner with
- * the time left and how to cancel (a plain line when stderr is not a terminal, so logs stay readable).
+ * Shows a login's progress on stderr: the URL (always, in case the browser shows nothing), then while waiting the
+ * time left and how to cancel. Where the person can paste the address on this terminal, that countdown is the
+ * paste prompt's line; otherwise a spinner on a terminal, or one plain line when stderr is not one (logs).
  */
 export class LoginProgressView {
   private spinner: Spinner | undefined
   private waiting = false
   private ticker: NodeJS.Timeout | undefined
-  /** The URL was shown for a browser elsewhere, so the person may be typing or pasting an address on this terminal. */
-  private awaitingPaste = false
 
   constructor(
     private readonly io: CliIO,
@@ -29,9 +31,11 @@ export class LoginProgressView {
     switch (event.type) {
       case 'browser-opened':
         this.line(`Opened your browser to sign in. If nothing appeared, open this URL:\n  ${event.url}`)
+        if (this.options.paste?.onTerminal) {
+          this.line('If that browser cannot reach this machine, paste the address it ends on (http://127.0.0.1:…/callback?…) here.')
+        }
         break
       case 'browser-unavailable':
-        this.awaitingPaste = true
         if (this.options.browserRequested) this.line(`No browser was opened: ${event.reason}.`)
         this.line(
           `Open this URL in a browser to sign in:\n  ${event.url}\n` +
@@ -63,8 +67,17 @@ export class LoginProgressView {
 
   private async wait(deadline: Date): Promise<void> {
     const text = () => `Waiting for the browser sign-in (${formatDuration(Math.max(0, Math.ceil((deadline.getTime() - this.io.now().getTime()) / 1000)))} left; Ctrl-C cancels)`
-    // A spinner would redraw over the address the person is pasting on the same terminal.
-    if (!this.io.terminal.stderr || this.awaitingPaste) {
+    const paste = this.options.paste
+    if (paste?.onTerminal) {
+      // What the person types stays on this line, after the countdown: no spinner draws over it.
+      const prompt = () => `${text()}. Or paste the address: `
+      this.waiting = true
+      paste.setPrompt(prompt())
+      this.ticker = setInterval(() => paste.setPrompt(prompt()), 1000)
+      this.ticker.unref()
+      return
+    }
+    if (!this.io.terminal.stderr) {
       this.line(`${text()}…`)
       return
     }
@@ -80,14 +93,18 @@ export class LoginProgressView {
   }
 
   private stopWaiting(): void {
+    const wasWaiting = this.waiting
     this.waiting = false
     if (this.ticker) clearInterval(this.ticker)
+    // The countdown lived on the paste prompt's line: the wait is over, so is pasting.
+    if (wasWaiting && this.options.paste?.onTerminal) this.options.paste.finish()
     this.spinner?.stop()
     this.spinner = undefined
     this.ticker = undefined
   }
 
   private line(text: string): void {
-    this.io.stderr.write(`${text}\n`)
+    if (this.options.paste) this.options.paste.print(text)
+    else this.io.stderr.write(`${text}\n`)
   }
 }

@@ -1,17 +1,24 @@
+import {clearScreenDown, createInterface, cursorTo, moveCursor, type Interface} from 'node:readline'
 import {PassThrough} from 'node:stream'
 
 import type {LoginProgress} from '../login/login-flow.js'
 import type {CliIO, InputStream} from './io.js'
 
 /**
- * Lets a person paste the address a browser on another machine ended on. stdin is read only once the login showed
- * the URL for such a browser (no browser here, --no-browser, or a browser command that failed to start), so until
- * then it stays untouched: a calling script's input is not eaten, and exec's child keeps its terminal.
+ * Lets a person paste the address the browser ended on, for a browser that cannot reach this machine's listener (it
+ * runs elsewhere) or that never appeared. stdin is read only once the URL is on screen: always when no browser was
+ * opened, and after a browser launch too when stdin is a terminal (a launcher like BROWSER=/bin/true "succeeds" and
+ * shows nothing). Until then stdin stays untouched, so a calling script's input is not eaten.
+ *
+ * On a terminal (stdin and stderr), readline edits the line: what the person types stays on a prompt line of its
+ * own, which carries the countdown and is redrawn with the typed text, instead of echoing into a spinner.
  */
 export class PastePrompt {
   /** What the login reads pasted lines from (undefined when pasting is not offered). */
   readonly input: PassThrough | undefined
   private reading: InputStream | undefined
+  private editor: Interface | undefined
+  private promptText = ''
 
   constructor(
     enabled: boolean,
@@ -20,21 +27,76 @@ export class PastePrompt {
     this.input = enabled ? new PassThrough() : undefined
   }
 
-  /** Wraps a progress handler so the prompt starts reading when the URL is shown for pasting. */
+  /** A person can type or paste the address on this terminal, on the prompt line. */
+  get onTerminal(): boolean {
+    return this.editor !== undefined
+  }
+
+  /** Wraps a progress handler so the prompt starts reading when the URL is shown. */
   watch(handle: (event: LoginProgress) => void): (event: LoginProgress) => void {
     return (event) => {
-      if (event.type === 'browser-unavailable' && this.input && !this.reading) {
-        this.reading = this.io.stdin()
-        this.reading.pipe(this.input)
+      if (this.input && !this.reading) {
+        if (event.type === 'browser-unavailable' || (event.type === 'browser-opened' && this.io.terminal.stdin)) this.start(this.input)
       }
       handle(event)
     }
   }
 
-  /** Lets go of stdin, which would otherwise keep the process alive after the login. */
+  /** The prompt line's text (the countdown and what to do), redrawn with whatever was typed so far. */
+  setPrompt(text: string): void {
+    if (!this.editor) return
+    this.promptText = text
+    this.editor.setPrompt(text)
+    this.editor.prompt(true)
+  }
+
+  /** A line of output above the prompt line, which is drawn again below it. */
+  print(text: string): void {
+    if (!this.editor) {
+      this.io.stderr.write(`${text}\n`)
+      return
+    }
+    this.clearPromptLine(this.editor)
+    this.io.stderr.write(`${text}\n`)
+    if (this.promptText) this.editor.prompt(true)
+  }
+
+  /** Lets go of stdin, which would otherwise keep the process alive after the login; clears the prompt line. */
   finish(): void {
-    if (!this.reading || !this.input) return
-    this.reading.unpipe(this.input)
+    const editor = this.editor
+    this.editor = undefined
+    if (editor) {
+      this.clearPromptLine(editor)
+      editor.close()
+    }
+    if (!this.reading) return
+    if (this.input) this.reading.unpipe(this.input)
     this.reading.destroy()
+  }
+
+  private start(input: PassThrough): void {
+    this.reading = this.io.stdin()
+    if (!(this.io.terminal.stdin && this.io.terminal.stderr)) {
+      this.reading.pipe(input)
+      return
+    }
+    const editor = createInterface({input: this.reading, output: this.io.stderr, terminal: true, prompt: ''})
+    editor.on('line', (line) => input.write(`${line}\n`))
+    // readline puts the terminal in raw mode, so Ctrl-C arrives as a key: hand it to the command's SIGINT handling.
+    editor.on('SIGINT', () => process.emit('SIGINT', 'SIGINT'))
+    // Ctrl-D ends pasting; the browser can still come back.
+    editor.on('close', () => {
+      if (this.editor === editor) this.editor = undefined
+      input.end()
+    })
+    this.editor = editor
+  }
+
+  /** Back to the first row of the prompt (a long pasted address wraps) and clear from there down. */
+  private clearPromptLine(editor: Interface): void {
+    const {rows} = editor.getCursorPos()
+    cursorTo(this.io.stderr, 0)
+    if (rows > 0) moveCursor(this.io.stderr, 0, -rows)
+    clearScreenDown(this.io.stderr)
   }
 }

@@ -73,9 +73,10 @@ offers to run \`pve-login doctor\`.`
     const connection = this.connectionOptions(flags)
     const realm = await realmForFirstRun(this.io, connection, {json: flags.json})
     const ports = parsePorts(flags.port)
-    const progress = new LoginProgressView(this.io, {browserRequested: flags.browser})
-    // An explicit login always offers the paste, even when stdin is a pipe (a script feeding the address).
+    // An explicit login always offers the paste, even when stdin is a pipe (a script feeding the address). When
+    // stdin has nothing to give (/dev/null), no browser opens and the port is random, the login fails at once (exit 3).
     const paste = new PastePrompt(true, this.io)
+    const progress = new LoginProgressView(this.io, {browserRequested: flags.browser, paste})
     let session: Awaited<ReturnType<typeof login>>
     try {
       session = await login({

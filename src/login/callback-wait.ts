@@ -1,5 +1,5 @@
 import {createInterface} from 'node:readline'
-import {AbortedError, IdpError, TimeoutError} from '../errors.js'
+import {AbortedError, IdpError, LoginRequiredError, TimeoutError} from '../errors.js'
 import type {AcceptedCallback, LoopbackListener} from './loopback-listener.js'
 
 export const DEFAULT_CALLBACK_TIMEOUT_MS = 300_000
@@ -23,6 +23,11 @@ export interface WaitForCallbackOptions {
   signal?: AbortSignal
   /** Told about each pasted line that was not this login's callback. */
   onPasteRejected?: (reason: string) => void
+  /**
+   * Nothing but a paste can bring the sign-in back: no browser was opened here and the port is random, so not even
+   * an SSH forward set up in advance reaches the listener. Then no paste input, or one that ends, fails at once.
+   */
+  pasteIsTheOnlyWayBack?: boolean
 }
 
 /**
@@ -74,12 +79,18 @@ export function waitForCallback(options: WaitForCallbackOptions): Promise<Callba
     }
     signal?.addEventListener('abort', onAbort, {once: true})
     listener.accepted().then((callback) => onAccepted(callback, 'browser'))
+    const noWayBack = () => settle(true, () => reject(noWayBackError(options.pasteInput !== undefined)))
     if (options.pasteInput) {
       readPastedCallback(options.pasteInput, listener, stopPaste.signal, options.onPasteRejected).then(
-        (callback) => callback && onAccepted(callback, 'paste'),
+        (callback) => {
+          if (callback) onAccepted(callback, 'paste')
+          else if (options.pasteIsTheOnlyWayBack && !stopPaste.signal.aborted) noWayBack()
+        },
         // An unreadable input only ends pasting; the browser can still come back.
-        () => undefined,
+        () => (options.pasteIsTheOnlyWayBack ? noWayBack() : undefined),
       )
+    } else if (options.pasteIsTheOnlyWayBack) {
+      noWayBack()
     }
   })
 }
@@ -106,6 +117,18 @@ async function readPastedCallback(
     stop.removeEventListener('abort', onStop)
     lines.close()
   }
+}
+
+/** No browser here, a random port, and nothing to paste into: waiting could only end in the timeout. */
+function noWayBackError(inputEnded: boolean): LoginRequiredError {
+  return new LoginRequiredError(
+    `The sign-in has no way back here: no browser was opened on this machine, ${inputEnded ? 'the input to paste its address into has ended (not a terminal)' : 'there is no input to paste its address into'}, and the listening port is random.`,
+    {
+      hint:
+        'Log in from a terminal (to paste the address the browser ends on), or where a browser can open, or listen on a fixed port ' +
+        'that a browser elsewhere reaches through an SSH forward (ssh -L PORT:127.0.0.1:PORT).',
+    },
+  )
 }
 
 function idpHint(error: string): string {

@@ -95,7 +95,7 @@ export async function browserLogin(options: LoginOptions): Promise<SessionRecord
     const idpUrl = await startLogin(client, realm, redirectUrl, signal)
     listener.expectState(readPveState(idpUrl, realm))
 
-    await showBrowser(idpUrl, options, emit)
+    const browserOpened = await showBrowser(idpUrl, options, emit)
     const timeoutMs = options.timeoutMs ?? DEFAULT_CALLBACK_TIMEOUT_MS
     emit({type: 'waiting', url: idpUrl, deadline: new Date(Date.now() + timeoutMs)})
     const callback = await waitForCallback({
@@ -104,6 +104,8 @@ export async function browserLogin(options: LoginOptions): Promise<SessionRecord
       timeoutMs,
       signal,
       onPasteRejected: (reason) => emit({type: 'callback-rejected', source: 'paste', reason}),
+      // Fixed ports can be reached through an SSH forward set up in advance; a random one only by pasting.
+      pasteIsTheOnlyWayBack: !browserOpened && options.ports === undefined,
     })
 
     emit({type: 'exchanging'})
@@ -204,7 +206,8 @@ export function readPveState(idpUrl: string, realm: string): string {
   return states[0]!
 }
 
-async function showBrowser(url: string, options: LoginOptions, emit: (event: LoginProgress) => void): Promise<void> {
+/** Opens the browser at `url`; false when none could be (the caller was told to show the URL). */
+async function showBrowser(url: string, options: LoginOptions, emit: (event: LoginProgress) => void): Promise<boolean> {
   const env = options.env ?? process.env
   let open: ((url: string) => Promise<void> | void) | undefined
   let unavailable = 'opening a browser was turned off'
@@ -219,15 +222,17 @@ async function showBrowser(url: string, options: LoginOptions, emit: (event: Log
   }
   if (!open) {
     emit({type: 'browser-unavailable', url, reason: unavailable})
-    return
+    return false
   }
   try {
     await open(url)
     emit({type: 'browser-opened', url})
+    return true
   } catch (error) {
     // A misspelt browser command is the person's to fix; anything else just means "show the URL".
     if (error instanceof InvalidInputError) throw error
     emit({type: 'browser-unavailable', url, reason: `the browser could not be started (${(error as Error).message})`})
+    return false
   }
 }
 

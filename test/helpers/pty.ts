@@ -19,15 +19,29 @@ export interface PtyCli {
   /** Everything printed so far, line ends normalised to \n. */
   output(): string
   waitFor(pattern: RegExp): Promise<RegExpExecArray>
+  /** Like waitFor, on what the terminal shows: escape sequences (colour, cursor moves, line clears) removed. */
+  waitForScreen(pattern: RegExp): Promise<RegExpExecArray>
   /** Types a line (Enter included). */
   typeLine(text: string): void
+  /** Types keys as they are, without Enter: `abc`, `\x03` (Ctrl-C). */
+  type(keys: string): void
   finished: Promise<{code: number | null; output: string}>
 }
 
-export function startCliOnPty(args: readonly string[], options: {env?: Record<string, string | undefined>; killAfterMs?: number} = {}): PtyCli {
+/** Terminal output as text: colour, cursor moves and line clears removed, carriage returns dropped. */
+export function plainScreen(text: string): string {
+  // eslint-disable-next-line no-control-regex -- the point is to remove terminal control sequences
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '')
+}
+
+/**
+ * `term`: the TERM the CLI sees (default `dumb`, which keeps output plain); line editing that redraws (readline's
+ * prompt) needs a real one such as `xterm-256color`.
+ */
+export function startCliOnPty(args: readonly string[], options: {env?: Record<string, string | undefined>; killAfterMs?: number; term?: string} = {}): PtyCli {
   const command = [process.execPath, RUN_JS, ...args].map(shellQuote).join(' ')
   // -q: no start/done lines; -e: exit with the CLI's code; -f: flush as it comes; the typescript file is not wanted.
-  const child = spawn(SCRIPT, ['-q', '-e', '-f', '-c', command, '/dev/null'], {cwd: REPOSITORY_ROOT, env: cleanEnv({...options.env, SHELL: '/bin/sh', TERM: 'dumb'})})
+  const child = spawn(SCRIPT, ['-q', '-e', '-f', '-c', command, '/dev/null'], {cwd: REPOSITORY_ROOT, env: cleanEnv({...options.env, SHELL: '/bin/sh', TERM: options.term ?? 'dumb'})})
   let output = ''
   const watchers = new Set<() => void>()
   child.stdout.on('data', (chunk: Buffer) => {
@@ -45,23 +59,26 @@ export function startCliOnPty(args: readonly string[], options: {env?: Record<st
       resolve({code, output})
     }),
   )
+  const waitOn = (text: () => string) => (pattern: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(text())
+        if (match) {
+          watchers.delete(check)
+          resolve(match)
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          watchers.delete(check)
+          reject(new Error(`the CLI on the pty ended before its output matched ${pattern}:\n${text()}`))
+        }
+      }
+      watchers.add(check)
+      check()
+    })
   return {
     output: () => output,
-    waitFor: (pattern) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const match = pattern.exec(output)
-          if (match) {
-            watchers.delete(check)
-            resolve(match)
-          } else if (child.exitCode !== null || child.signalCode !== null) {
-            watchers.delete(check)
-            reject(new Error(`the CLI on the pty ended before its output matched ${pattern}:\n${output}`))
-          }
-        }
-        watchers.add(check)
-        check()
-      }),
+    waitForScreen: waitOn(() => plainScreen(output)),
+    type: (keys) => void child.stdin.write(keys),
+    waitFor: waitOn(() => output),
     typeLine: (text) => void child.stdin.write(`${text}\r`),
     finished,
   }
