@@ -32,6 +32,9 @@ describe('root help', () => {
     for (const command of COMMANDS) expect(section(help.stdout, 'COMMANDS').join('\n')).toMatch(new RegExp(`^ {2}${command} `, 'm'))
     expect(section(help.stdout, 'EXIT CODES').map((line) => Number(line.trim().split(/\s+/)[0]))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 130])
     expect(help.stdout).toMatch(/pve-login docs +guides installed/)
+    // No ragged wrapping: every line fits a 100-column terminal, and each command's summary fits on its line.
+    expect(help.stdout.split('\n').filter((line) => line.length > 100)).toEqual([])
+    expect(section(help.stdout, 'COMMANDS').every((line) => /^ {2}\S/.test(line))).toBe(true)
     // `help` says the same.
     expect((await runCli(['help'])).stdout).toBe(help.stdout)
   })

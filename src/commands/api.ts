@@ -8,7 +8,7 @@ import {connectionFlags, sessionFlags} from './flags.js'
 import {SessionCommand} from './session-command.js'
 
 export default class Api extends SessionCommand {
-  static override summary = 'Make one authenticated PVE API call and print its data as JSON.'
+  static override summary = 'One authenticated PVE API call; prints its data as JSON.'
 
   static override description = [
     `Sends METHOD PATH to /api2/json with the cached ticket (renewed or logged in first, as for env), plus the CSRFPreventionToken header on writes, and prints PVE's "data" as indented JSON (--raw: one line). Parameters go in the query string for GET and form-encoded in the body otherwise, as PVE expects. PATH may be written /nodes, nodes or /api2/json/nodes, and may carry a query string. The method is GET unless -X says otherwise, also when -f is given (PVE has many GET calls with parameters).`,

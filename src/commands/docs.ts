@@ -6,7 +6,7 @@ import {EXIT} from '../cli/exit-codes.js'
 import {PveLoginCommand} from './base-command.js'
 
 export default class Docs extends PveLoginCommand {
-  static override summary = 'Read the guides that come with pve-login: login setup per identity provider, troubleshooting, formats.'
+  static override summary = 'Read the guides shipped with pve-login (IdP setup, problems).'
 
   static override description = `Without a topic, lists the guides with their topic names and the folder they are installed in. With one, prints that guide (Markdown) to stdout, e.g. for a pager; --path prints only its file name, to open in an editor or a Markdown viewer. Hints in error messages name a topic: \`pve-login docs troubleshooting\`.`
 

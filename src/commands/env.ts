@@ -8,7 +8,7 @@ import {PveLoginCommand} from './base-command.js'
 import {apiTokenFlags, connectionFlags, consumerFlags, sessionFlags} from './flags.js'
 
 export default class Env extends PveLoginCommand {
-  static override summary = 'Print shell code that sets PROXMOX_VE_* variables to a valid PVE ticket, for eval.'
+  static override summary = 'Shell code that sets PROXMOX_VE_* to a valid ticket, for eval.'
 
   static override description = [
     `Writes only the variable assignments to stdout, so \`eval "$(pve-login env)"\` never evaluates a message; warnings and notes go to stderr. The cached ticket is used while it has --min-valid left, renewed silently otherwise, and only when a person is at the terminal (or with --login) does a browser login start. In a background job without a usable ticket, env exits 3 at once and opens nothing.`,

@@ -20,7 +20,7 @@ import {apiTokenFlags, connectionFlags, consumerFlags, sessionFlags} from './fla
 import {SessionCommand} from './session-command.js'
 
 export default class Exec extends SessionCommand {
-  static override summary = 'Run a command with PROXMOX_VE_* variables set to a valid PVE ticket.'
+  static override summary = 'Run a command with PROXMOX_VE_* set to a valid PVE ticket.'
 
   static override description = [
     `Runs CMD with the same variables \`pve-login env\` prints, in its environment only: the ticket never appears on a command line and never enters your shell. stdin, stdout and stderr are the command's own; SIGTERM and SIGHUP sent to pve-login are passed on to it (SIGINT too, unless stdin is a terminal: a Ctrl-C there reaches the command directly). pve-login exits with the command's exit code, 128+N when a signal N killed it, 127 when it was not found and 126 when it could not be run.`,

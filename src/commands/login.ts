@@ -13,7 +13,7 @@ import {PveLoginCommand} from './base-command.js'
 import {connectionFlags, jsonFlag, loopbackFlags} from './flags.js'
 
 export default class Login extends PveLoginCommand {
-  static override summary = 'Log in to PVE through an OpenID realm in your browser, and keep the ticket for later tools.'
+  static override summary = 'Log in through a PVE OpenID realm in your browser.'
 
   static override description = `Opens your browser at the realm's identity provider and waits on 127.0.0.1 for the redirect back (RFC 8252
 loopback flow). PVE then exchanges the code and issues a ticket, valid for 2 hours and renewed silently by later

@@ -11,7 +11,7 @@ import {PveLoginCommand} from './base-command.js'
 import {connectionFlags} from './flags.js'
 
 export default class Logout extends PveLoginCommand {
-  static override summary = 'Remove the cached session of the selected server and realm (or, with --all, every one).'
+  static override summary = 'Forget the cached session (or, with --all, every one).'
 
   static override description = [
     `Deletes the local copy of the session from the ticket store (keychain item or file). It does not end the session on the server: PVE has no way to revoke a ticket, so one that was already handed on (by env, exec or ticket) keeps working until it expires, at most 2 hours after it was issued. logout says until when.`,

@@ -19,14 +19,14 @@ export default class PveLoginHelp extends Help {
       this.section(
         'USAGE',
         [
-          `$ ${bin} --server HOST --realm REALM   log in (short for \`${bin} login …\`; later plain \`${bin}\`)`,
+          `$ ${bin} --server HOST --realm REALM   log in (the same as \`${bin} login …\`)`,
           `$ ${bin} COMMAND [FLAGS]`,
         ].join('\n'),
       ),
       this.section(
         'EXAMPLES',
         [
-          'First login: server and realm are remembered',
+          'First login; server and realm are remembered, so later plain `pve-login` is enough',
           `  $ ${bin} --server pve.example.com --realm entra-cli`,
           'Variables for Terraform, Packer or curl in this shell',
           `  $ eval "$(${bin} env)"`,

@@ -7,7 +7,7 @@ import {connectionFlags, jsonFlag, sessionFlags} from './flags.js'
 import {SessionCommand} from './session-command.js'
 
 export default class Refresh extends SessionCommand {
-  static override summary = 'Renew the PVE ticket now, however much time it has left, and print the new expiry.'
+  static override summary = 'Renew the PVE ticket now and print the new expiry.'
 
   static override description = [
     `Trades the cached ticket for a fresh 2-hour one (POST /access/ticket with the ticket as the password: no browser, no second factor). Other commands renew on their own when --min-valid demands it; refresh is for a long job that wants a full 2 hours before it starts. A ticket that has already expired cannot be renewed: then refresh logs in through the browser when a person is at the terminal (or with --login), else exits 3.`,

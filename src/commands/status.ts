@@ -9,7 +9,7 @@ import {PveLoginCommand} from './base-command.js'
 import {connectionFlags, jsonFlag} from './flags.js'
 
 export default class Status extends PveLoginCommand {
-  static override summary = 'List the cached PVE sessions; exit 0 only when the selected server and realm have a valid one.'
+  static override summary = 'List cached sessions; exit 0 if the selected one is valid.'
 
   static override description = [
     `Shows every session in the ticket store (all servers and realms): user, cluster, time left and where it is kept. Nothing is renewed and nothing is sent to a server. --json prints the same as a list of objects (schemas/status.json), never with a ticket in it.`,

@@ -5,7 +5,7 @@ import {PveLoginCommand} from './base-command.js'
 import {connectionFlags, jsonFlag, sessionFlags, ticketOutputFlags} from './flags.js'
 
 export default class Ticket extends PveLoginCommand {
-  static override summary = 'Print the PVE ticket (or, with --json, the ticket, CSRF token, user and expiry).'
+  static override summary = 'Print the PVE ticket (--json: with CSRF token and expiry).'
 
   static override description = [
     `For tools that take the ticket itself: stdout carries the ticket and a newline, nothing else. --json prints one object with endpoint, username, ticket, csrfToken, clusterName, issuedAt and expiresAt (schemas/ticket.json). The ticket is renewed or a login started first, exactly as for \`pve-login env\`. Send it as the cookie PVEAuthCookie=<ticket>; requests other than GET also need the header CSRFPreventionToken: <csrfToken>.`,
