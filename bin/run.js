@@ -12,7 +12,7 @@ if ((argv[0] === 'env' || argv[0] === 'ticket') && !argv.includes('--help') && !
 if (!served) {
   // Mistyped commands, stray words and `help …` are settled from the manifests, in pve-login's words.
   const {checkCommandLine} = await import('../dist/cli/command-line-check.js')
-  const verdict = checkCommandLine(argv)
+  const verdict = await checkCommandLine(argv)
   if (verdict.kind === 'error') {
     const {reportError} = await import('../dist/cli/error-report.js')
     const report = reportError(verdict.error, process.env)

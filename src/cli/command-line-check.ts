@@ -12,8 +12,7 @@ import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import type {InvalidInputError} from '../errors.js'
-import {docTopics, findDocTopic} from './doc-topics.js'
-import {unexpectedArguments, unknownCommand, type CommandShape} from './usage-error.js'
+import type {CommandShape} from './usage-error.js'
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -62,8 +61,11 @@ export function commandShape(command: ManifestCommand): CommandShape {
   return {id: command.id, flagNames: flagSpellings(command), args: Object.values(command.args ?? {})}
 }
 
-/** Checks (and for `help`, rewrites) argv after the default-command step. */
-export function checkCommandLine(argv: readonly string[]): CommandLineVerdict {
+/**
+ * Checks (and for `help`, rewrites) argv after the default-command step. It runs before every oclif command, so the
+ * wording and the guides are loaded only when there is something to say.
+ */
+export async function checkCommandLine(argv: readonly string[]): Promise<CommandLineVerdict> {
   const own = readManifest(join(PACKAGE_ROOT, 'oclif.manifest.json'))
   // Without a manifest (a checkout before its first build) oclif finds the commands itself; leave it to it.
   if (!own) return {kind: 'run', argv: [...argv]}
@@ -79,6 +81,8 @@ export function checkCommandLine(argv: readonly string[]): CommandLineVerdict {
     const [subject, ...more] = rest
     if (subject === undefined) return {kind: 'run', argv: ['--help']}
     if (firstWords.has(subject)) return {kind: 'run', argv: [subject, ...more, '--help']}
+    const {docTopics, findDocTopic} = await import('./doc-topics.js')
+    const {unknownCommand} = await import('./usage-error.js')
     try {
       return {kind: 'run', argv: ['docs', findDocTopic(subject, docTopics()).name]}
     } catch {
@@ -86,13 +90,18 @@ export function checkCommandLine(argv: readonly string[]): CommandLineVerdict {
     }
   }
 
-  if (!firstWords.has(first)) return {kind: 'error', error: unknownCommand(first, [...firstWords, 'help'])}
+  if (!firstWords.has(first)) {
+    const {unknownCommand} = await import('./usage-error.js')
+    return {kind: 'error', error: unknownCommand(first, [...firstWords, 'help'])}
+  }
 
   const command = commands.get(first)
   const next = rest[0]
   // oclif joins words after a command without arguments into one id; a word there is an argument the command refuses.
   if (command && command.strict !== false && Object.keys(command.args ?? {}).length === 0 && next !== undefined && next !== '--' && !next.startsWith('-')) {
-    const words = rest.slice(0, rest.findIndex((word) => word.startsWith('-')) === -1 ? rest.length : rest.findIndex((word) => word.startsWith('-')))
+    const firstFlag = rest.findIndex((word) => word.startsWith('-'))
+    const words = firstFlag === -1 ? rest : rest.slice(0, firstFlag)
+    const {unexpectedArguments} = await import('./usage-error.js')
     return {kind: 'error', error: unexpectedArguments(commandShape(command), words)}
   }
   return {kind: 'run', argv: [...argv]}
