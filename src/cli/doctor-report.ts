@@ -22,10 +22,13 @@ const IDP_NAMES: Record<IdpKind, string> = {
   generic: 'the identity provider',
 }
 
-/** docs/setup/ has a guide per IdP; the generic one for the rest. */
+/**
+ * docs/setup/ has a guide per IdP; the generic one for the rest. Named as the command that shows it, which works
+ * where pve-login is installed (the guides ship in the package).
+ */
 function guide(idp: IdpKind): string {
   const file = idp === 'oidc-provider' ? 'generic' : idp === 'entra' ? 'entra-id' : idp
-  return `docs/setup/${file}.md`
+  return `\`pve-login docs setup/${file}\``
 }
 
 /** A word for a POSIX shell: bare when safe, else single-quoted. */
@@ -78,7 +81,7 @@ export function fixText(fix: DoctorFix): string {
     case 'choose-realm':
       return `Name one with --realm: ${fix.openidRealms.join(', ')}.`
     case 'add-openid-realm':
-      return 'An administrator adds an OpenID realm (pveum realm add NAME --type openid --issuer-url … --client-id …); see docs/setup/README.md.'
+      return 'An administrator adds an OpenID realm (pveum realm add NAME --type openid --issuer-url … --client-id …); see `pve-login docs setup`.'
     case 'pve-cannot-reach-idp':
       return "PVE fetches the IdP's discovery document and keys on every login: check the realm's issuer-url (`pveum realm list`; it must equal the IdP's issuer exactly), that the node reaches the IdP (datacenter.cfg http_proxy), and `journalctl -u pvedaemon` on the node."
     case 'auth-url-unusable':

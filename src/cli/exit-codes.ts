@@ -54,7 +54,13 @@ export const EXIT_MEANINGS: Readonly<Record<number, string>> = {
   [EXIT.terminated]: 'terminated (SIGTERM)',
 }
 
+/** An exit code, or one with what it means for this command when that is narrower than EXIT_MEANINGS says. */
+export type ExitCodeEntry = number | readonly [number, string]
+
 /** `0 ok`, `3 login required …`: one line per code, for help texts. */
-export function describeExitCodes(codes: readonly number[]): string[] {
-  return codes.map((code) => `${String(code).padStart(3)}  ${EXIT_MEANINGS[code] ?? ''}`.trimEnd())
+export function describeExitCodes(codes: readonly ExitCodeEntry[]): string[] {
+  return codes.map((entry) => {
+    const [code, meaning] = typeof entry === 'number' ? [entry, EXIT_MEANINGS[entry] ?? ''] : entry
+    return `${String(code).padStart(3)}  ${meaning}`.trimEnd()
+  })
 }

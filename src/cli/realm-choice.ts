@@ -45,7 +45,7 @@ export async function chooseRealm(options: RealmChoiceOptions): Promise<string> 
   const realms = openIdRealmsInOrder(options.realms)
   const names = realms.map((realm) => realm.realm)
   if (realms.length === 0) {
-    throw new RealmError(`${options.server} has no OpenID realm.`, [], {hint: 'An administrator adds one (pveum realm add NAME --type openid …); see docs/setup/README.md.'})
+    throw new RealmError(`${options.server} has no OpenID realm.`, [], {hint: 'An administrator adds one (pveum realm add NAME --type openid …); see `pve-login docs setup`.'})
   }
   if (realms.length === 1) {
     options.info(`Using realm ${names[0]}, the only OpenID realm on ${options.server}.`)

@@ -1,9 +1,9 @@
 import {Help, type Command} from '@oclif/core'
 
-import {describeExitCodes, EXIT} from '../cli/exit-codes.js'
+import {describeExitCodes, EXIT, type ExitCodeEntry} from '../cli/exit-codes.js'
 
 /** A command's exit codes, declared as `static exitCodes` on the class (oclif copies it into the manifest). */
-type WithExitCodes = Command.Loadable & {exitCodes?: number[]}
+type WithExitCodes = Command.Loadable & {exitCodes?: ExitCodeEntry[]}
 
 /**
  * pve-login's help (package.json oclif.helpClass). The root help leads with what most people came for, the login
