@@ -18,6 +18,10 @@ export class PastePrompt {
   readonly input: PassThrough | undefined
   private reading: InputStream | undefined
   private editor: Interface | undefined
+  /** stdin was read through readline on a terminal (rather than piped). */
+  private terminalMode = false
+  /** finish() ran: the wait is over, and pasting does not start again. */
+  private done = false
   private promptText = ''
 
   constructor(
@@ -35,7 +39,7 @@ export class PastePrompt {
   /** Wraps a progress handler so the prompt starts reading when the URL is shown. */
   watch(handle: (event: LoginProgress) => void): (event: LoginProgress) => void {
     return (event) => {
-      if (this.input && !this.reading) {
+      if (this.input && !this.reading && !this.done) {
         if (event.type === 'browser-unavailable' || (event.type === 'browser-opened' && this.io.terminal.stdin)) this.start(this.input)
       }
       handle(event)
@@ -61,17 +65,28 @@ export class PastePrompt {
     if (this.promptText) this.editor.prompt(true)
   }
 
-  /** Lets go of stdin, which would otherwise keep the process alive after the login; clears the prompt line. */
+  /**
+   * Lets go of stdin, which would otherwise keep the process alive after the login; clears the prompt line. A
+   * terminal is only paused (readline's close restores its mode): a question after the login (the doctor offer after
+   * a refused login) reads it again. A pipe is destroyed, since nothing else reads it.
+   */
   finish(): void {
+    this.done = true
     const editor = this.editor
     this.editor = undefined
     if (editor) {
       this.clearPromptLine(editor)
       editor.close()
     }
-    if (!this.reading) return
-    if (this.input) this.reading.unpipe(this.input)
-    this.reading.destroy()
+    const reading = this.reading
+    this.reading = undefined
+    if (!reading) return
+    if (this.terminalMode) {
+      reading.pause()
+      return
+    }
+    if (this.input) reading.unpipe(this.input)
+    reading.destroy()
   }
 
   private start(input: PassThrough): void {
@@ -80,6 +95,7 @@ export class PastePrompt {
       this.reading.pipe(input)
       return
     }
+    this.terminalMode = true
     const editor = createInterface({input: this.reading, output: this.io.stderr, terminal: true, prompt: ''})
     editor.on('line', (line) => input.write(`${line}\n`))
     // readline puts the terminal in raw mode, so Ctrl-C arrives as a key: hand it to the command's SIGINT handling.
