@@ -9,7 +9,7 @@ import {describe, expect, test} from '@jest/globals'
 import {runCli} from './helpers/cli.js'
 import {runInProcess} from './helpers/in-process.js'
 
-const COMMANDS = ['api', 'docs', 'doctor', 'env', 'exec', 'login', 'logout', 'refresh', 'status', 'ticket']
+const COMMANDS = ['api', 'api-tokens', 'docs', 'doctor', 'env', 'exec', 'login', 'logout', 'refresh', 'status', 'ticket']
 
 /** The lines of one help section, without its header: `EXIT CODES` → ['    0  ok', …]. */
 function section(text: string, header: string): string[] {
@@ -45,7 +45,7 @@ describe('root help', () => {
     const codes = section(help.stdout, 'EXIT CODES').map((line) => Number(line.trim().split(/\s+/)[0]))
     expect(codes).toContain(0)
     expect(codes).toContain(2)
-    if (['api', 'env', 'exec', 'login', 'refresh', 'ticket'].includes(command)) expect(codes).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 130])
+    if (['api', 'api-tokens', 'env', 'exec', 'login', 'refresh', 'ticket'].includes(command)) expect(codes).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 130])
     if (command === 'doctor') expect(section(help.stdout, 'EXIT CODES')).toEqual(['    0  no check failed (warnings allowed)', '    1  a check failed', '    2  usage: a bad flag, argument or realm'])
     // The help text names commands an installed user can run, never a repository path.
     expect(help.stdout).not.toMatch(/docs\/[\w-]+\.md/)

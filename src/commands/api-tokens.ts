@@ -3,18 +3,22 @@ import {Flags} from '@oclif/core'
 import {apiTokenRows, isProcessRunning} from '../cli/api-token-report.js'
 import {renderApiTokenTable} from '../format/api-token-table.js'
 import type {CommandResult} from '../cli/command-result.js'
+import {EXIT} from '../cli/exit-codes.js'
 import {RENEW_BEFORE_SECONDS} from '../session/renewal-policy.js'
 import {connectionFlags, jsonFlag, sessionFlags} from './flags.js'
 import {SessionCommand} from './session-command.js'
 
 export default class ApiTokens extends SessionCommand {
-  static override summary = 'List the API tokens pve-login made for your user on this server; --prune deletes the stale ones.'
+  static override summary = 'List the API tokens pve-login made; --prune deletes stale ones.'
 
   static override description = [
     `Asks PVE for your user's API tokens and shows those pve-login created (id pve-login-<random> and pve-login's comment: host, process and time), with their expiry. Tokens you made yourself are never shown or touched. Needs a valid or renewable ticket: PVE lets only a ticket, not a token, list and delete tokens.`,
     `State: live; expired (PVE refuses it); gone: made on this computer by an \`exec --api-token\` whose process has ended (pve-login was killed before it could delete it), or by an \`env --api-token\` and no longer the one kept in the store. --prune deletes the expired and gone ones. A token made on another computer is only pruned once it has expired, because only that computer knows whether its run is still going.`,
     `--json prints the rows as a list of objects, never with a secret.`,
   ].join('\n\n')
+
+  /** Listed under EXIT CODES in --help (src/commands/pve-login-help.ts). */
+  static exitCodes = [EXIT.ok, EXIT.failure, EXIT.usage, EXIT.loginRequired, EXIT.tls, EXIT.refused, EXIT.timeout, EXIT.unreachable, EXIT.interrupted]
 
   static override examples = [
     {description: 'What did pve-login leave behind?', command: '<%= config.bin %> api-tokens'},

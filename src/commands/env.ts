@@ -17,7 +17,7 @@ export default class Env extends PveLoginCommand {
   ].join('\n\n')
 
   /** Listed under EXIT CODES in --help (src/commands/pve-login-help.ts). */
-  static exitCodes = [EXIT.ok, EXIT.failure, EXIT.usage, EXIT.loginRequired, EXIT.tls, EXIT.refused, EXIT.timeout, EXIT.unreachable, EXIT.interrupted]
+  static exitCodes = [EXIT.ok, EXIT.failure, EXIT.usage, EXIT.loginRequired, EXIT.tls, [EXIT.refused, 'PVE or the identity provider refused the login, or PVE refused the API token'], EXIT.timeout, EXIT.unreachable, EXIT.interrupted] as const
 
   static override examples = [
     {description: 'Set the variables in the current sh/bash/zsh', command: 'eval "$(<%= config.bin %> env)"'},

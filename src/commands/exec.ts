@@ -31,7 +31,7 @@ export default class Exec extends SessionCommand {
 
   /** Listed under EXIT CODES in --help (src/commands/pve-login-help.ts). */
   // Besides these: the command's own exit code, 128+N for signal N, 127 not found, 126 not runnable.
-  static exitCodes = [EXIT.ok, EXIT.failure, EXIT.usage, EXIT.loginRequired, EXIT.tls, EXIT.refused, EXIT.timeout, EXIT.unreachable, EXIT.interrupted]
+  static exitCodes = [EXIT.ok, EXIT.failure, EXIT.usage, EXIT.loginRequired, EXIT.tls, [EXIT.refused, 'PVE or the identity provider refused the login, or PVE refused the API token'], EXIT.timeout, EXIT.unreachable, EXIT.interrupted] as const
 
   static override examples = [
     {description: 'Terraform with the bpg provider', command: '<%= config.bin %> exec -- terraform apply'},
