@@ -27,10 +27,10 @@ export abstract class PveLoginCommand extends Command {
         // oclif's parser errors (thrown by this.parse) in pve-login's words: one line, a hint with the closest flag,
         // exit 2 (src/cli/usage-error.ts). `--timeout abc`, `--timout`, `api` without PATH all land here.
         return this.execute().catch((error: unknown) => {
-          if (!isParserError(error)) throw error
-          // It did parse, and refused: without this oclif warns "did not parse its arguments" outside production.
+          // A command that failed (a refused parse, or a check before parsing such as exec's nested-exec guard) is
+          // not one that forgot to parse: without this oclif warns "did not parse its arguments" outside production.
           this.parsed = true
-          throw explainParserError(error, this.shape())
+          throw isParserError(error) ? explainParserError(error, this.shape()) : error
         })
       },
       {json: wantsJson(this.argv)},
