@@ -58,7 +58,11 @@ export interface SandboxProcess {
   /** Delay before every API answer. */
   setLatency(ms: number): Promise<void>
   /** The next `count` requests to `path` fail: 500, 502 (HTML from a proxy), reset (socket destroyed), hang. */
-  fault(path: string, kind: FaultKind, count?: number): Promise<void>
+  fault(path: string, kind: FaultKind, count?: number, message?: string): Promise<void>
+  /** Shifts the HTTP Date header on top of the sandbox clock. */
+  setDateOffset(offsetSeconds: number): Promise<void>
+  /** The clustername login answers carry (any text, escapes included); null for a standalone node. */
+  setClusterName(name: string | null): Promise<void>
   requestLog(): Promise<RequestLogEntry[]>
   idpEvents(): Promise<IdpEvent[]>
   /** false: a PVE before 6.2, without API tokens (their paths answer 501, PVEAPIToken headers are ignored). */
@@ -175,7 +179,9 @@ export async function startSandboxProcess(options: SandboxProcessOptions = {}): 
     ca,
     setClock: async (offsetSeconds) => void (await control('POST', 'clock', {offsetSeconds})),
     setLatency: async (ms) => void (await control('POST', 'latency', {ms})),
-    fault: async (path, kind, count = 1) => void (await control('POST', 'fault', {path, kind, count})),
+    fault: async (path, kind, count = 1, message) => void (await control('POST', 'fault', {path, kind, count, ...(message === undefined ? {} : {message})})),
+    setDateOffset: async (offsetSeconds) => void (await control('POST', 'date-offset', {offsetSeconds})),
+    setClusterName: async (name) => void (await control('POST', 'cluster-name', {name})),
     requestLog: () => control<RequestLogEntry[]>('GET', 'requests'),
     idpEvents: () => control<IdpEvent[]>('GET', 'idp-events'),
     setOldPve: async (enabled) => void (await control('POST', 'old-pve', {enabled})),

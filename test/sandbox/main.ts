@@ -49,7 +49,9 @@ function humanSummary(sandbox: Sandbox): string {
   const realmLines = sandbox.realms.map(
     (realm) => `  ${realm.realm.padEnd(8)} ${realm.type.padEnd(7)} ${realm.default ? '(default) ' : ''}${realm.comment}`,
   )
-  const accountLines = sandbox.idpAccounts.map((account) => `  ${account.sub.padEnd(8)} password: ${account.password}`)
+  // eslint-disable-next-line no-control-regex -- the escape account must not rewrite the terminal that shows this
+  const shown = (text: string): string => (/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/.test(text) ? JSON.stringify(text) : text)
+  const accountLines = sandbox.idpAccounts.map((account) => `  ${shown(account.sub).padEnd(8)} password: ${account.password}`)
   return [
     'PVE sandbox is running (Ctrl-C stops it).',
     '',

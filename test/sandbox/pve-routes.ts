@@ -50,7 +50,8 @@ export interface RouteDependencies {
   openid: OpenIdEndpoints
   syslog: SandboxSyslog
   rootPassword: string
-  clusterName: string | undefined
+  /** Read at every login, so the controls can change it. */
+  clusterName: () => string | undefined
   /** The pve-manager version `/version` reports (a sandbox control). */
   pveVersion(): string
 }
@@ -75,7 +76,7 @@ function createTicket(deps: RouteDependencies, context: RouteContext): unknown {
     if (ticketUser !== username && ticketUser !== 'root@pam') {
       authenticateLocalUser(deps.realms, username, password, deps.rootPassword)
     }
-    return buildLoginResult(username, deps.tickets, deps.clusterName)
+    return buildLoginResult(username, deps.tickets, deps.clusterName())
   } catch (error) {
     deps.syslog.log(`authentication failure; rhost=${context.clientAddress} user=${username} msg=${(error as Error).message}`)
     throw authenticationFailure()
@@ -222,7 +223,7 @@ export function sandboxRoutes(deps: RouteDependencies): ApiRoute[] {
       handle: async (context) => {
         const {state = '', code = '', 'redirect-url': redirectUrl = ''} = context.params
         const userid = await deps.openid.login(state, code, redirectUrl, context.clientAddress)
-        return buildLoginResult(userid, deps.tickets, deps.clusterName)
+        return buildLoginResult(userid, deps.tickets, deps.clusterName())
       },
     },
     {

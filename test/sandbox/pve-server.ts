@@ -37,10 +37,10 @@ const PROXY_502_PAGE = `<html>
 `
 
 /** Answers (or doesn't) the way the chosen failure looks from a client. */
-function applyFault(kind: FaultKind, request: IncomingMessage, response: ServerResponse): void {
+function applyFault(kind: FaultKind, request: IncomingMessage, response: ServerResponse, message = 'sandbox fault: internal server error'): void {
   switch (kind) {
     case '500': {
-      const body = JSON.stringify({data: null, message: 'sandbox fault: internal server error\n'})
+      const body = JSON.stringify({data: null, message: `${message}\n`})
       response.writeHead(500, 'Internal Server Error', {
         'content-type': 'application/json;charset=UTF-8',
         'content-length': Buffer.byteLength(body),
@@ -100,8 +100,12 @@ export async function startPveServer(options: PveServerOptions): Promise<PveServ
     }
     const started = Date.now()
     const entry: RequestLogEntry = {method: request.method ?? 'GET', path: url.pathname, status: null, time: new Date(started).toISOString(), durationMs: 0}
-    const fault = controls.takeFault(url.pathname)
+    if (request.headers.csrfpreventiontoken !== undefined) entry.csrfHeader = true
+    const taken = controls.takeFault(url.pathname)
+    const fault = taken?.kind
     if (fault) entry.fault = fault
+    // PVE's Date header comes from the node's clock; the sandbox clock (and its own offset) stands in for it.
+    response.setHeader('date', controls.dateHeader())
     let logged = false
     const log = (): void => {
       if (logged) return
@@ -117,7 +121,7 @@ export async function startPveServer(options: PveServerOptions): Promise<PveServ
 
     const latency = controls.getLatencyMs()
     if (latency > 0) await sleep(latency)
-    if (fault) applyFault(fault, request, response)
+    if (fault) applyFault(fault, request, response, taken?.message)
     else await api.handle(request, response, url)
   }
 

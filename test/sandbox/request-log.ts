@@ -15,6 +15,8 @@ export interface RequestLogEntry {
   /** null when no HTTP answer was sent (reset or hang fault, or the client went away). */
   status: number | null
   fault?: FaultKind
+  /** Whether a CSRFPreventionToken header came along (its presence only, never its value). */
+  csrfHeader?: boolean
   /** When the request arrived (ISO 8601, real time). */
   time: string
   durationMs: number

@@ -33,9 +33,31 @@ async function openRedirect(target: URL): Promise<void> {
   await response.arrayBuffer()
 }
 
+/**
+ * pve-login opens a one-time start URL on its own listener (http://127.0.0.1:PORT/…), which redirects to the IdP;
+ * a browser follows that redirect, and so does the robot. Any other URL is taken as the IdP's authorization URL.
+ */
+async function authorizationUrl(url: string): Promise<string> {
+  const target = new URL(url)
+  const loopback = target.hostname === '127.0.0.1' || target.hostname === 'localhost'
+  // The sandbox IdP listens on loopback too: only pve-login's /start/ path is a start URL.
+  if (target.protocol !== 'http:' || !loopback || !target.pathname.startsWith('/start/')) return url
+  const response = await fetch(target, {headers: {accept: 'text/html'}, redirect: 'manual'})
+  await response.arrayBuffer()
+  const location = response.headers.get('location')
+  if (response.status !== 302 || !location) fail(`the start URL answered ${response.status} instead of a redirect`)
+  return location
+}
+
 async function main(): Promise<void> {
-  const url = process.argv.at(-1)
-  if (!url || process.argv.length < 3 || !URL.canParse(url)) fail('usage: robot-browser.ts <authorization URL>')
+  const given = process.argv.at(-1)
+  if (!given || process.argv.length < 3 || !URL.canParse(given)) fail('usage: robot-browser.ts <start or authorization URL>')
+  let url: string
+  try {
+    url = await authorizationUrl(given)
+  } catch (error) {
+    fail(`could not open the start URL: ${(error as Error).message}`)
+  }
   const action = signInAction(process.env.ROBOT_ACTION)
   const username = process.env.ROBOT_USER || DEFAULT_ROBOT_ACCOUNT.sub
   // The sandbox accounts' passwords are public; a wrong one is set explicitly to test rejection.

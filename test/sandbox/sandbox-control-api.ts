@@ -68,6 +68,15 @@ const CONTROL_ROUTES: Record<string, ControlHandler> = {
     controls.clock.setOffsetSeconds(Math.trunc(numberField(body, 'offsetSeconds')))
     return controls.state()
   },
+  'POST date-offset': (controls, body) => {
+    controls.setDateHeaderOffsetSeconds(Math.trunc(numberField(body, 'offsetSeconds')))
+    return controls.state()
+  },
+  'POST cluster-name': (controls, body) => {
+    if (body.name !== null && typeof body.name !== 'string') throw new ControlInputError('"name" must be a string or null')
+    controls.setClusterName(body.name)
+    return controls.state()
+  },
   'POST latency': (controls, body) => {
     const ms = numberField(body, 'ms')
     if (ms < 0) throw new ControlInputError('"ms" must not be negative')
@@ -75,7 +84,8 @@ const CONTROL_ROUTES: Record<string, ControlHandler> = {
     return controls.state()
   },
   'POST fault': (controls, body) => {
-    controls.setFault(stringField(body, 'path'), faultKind(body), Math.trunc(numberField(body, 'count', 1)))
+    const message = body.message === undefined ? undefined : stringField(body, 'message')
+    controls.setFault(stringField(body, 'path'), faultKind(body), Math.trunc(numberField(body, 'count', 1)), message)
     return controls.state()
   },
   'POST faults/clear': (controls) => {

@@ -18,10 +18,16 @@ export interface FaultRule {
   kind: FaultKind
   /** Requests still to be hit. */
   remaining: number
+  /** For `500`: PVE's message in the answer (default: a plain internal-server-error text). */
+  message?: string
 }
 
 export interface ControlState {
   clockOffsetSeconds: number
+  /** Seconds the HTTP `Date` header is shifted on top of the sandbox clock (a proxy with its own clock). */
+  dateHeaderOffsetSeconds: number
+  /** The `clustername` login answers carry (to users with Sys.Audit on `/`); null: none (a standalone node). */
+  clusterName: string | null
   latencyMs: number
   oldPve: boolean
   /** What `/version` reports; the major release decides the ID-token algorithms PVE accepts. */
@@ -58,9 +64,36 @@ export class SandboxControls {
   private visibleRealms: string[] | null = null
   private defaultRealm: string | null = null
   private apiTokens = true
+  private dateHeaderOffsetSeconds = 0
+  private clusterNameOverride: {value: string | null} | undefined
   private readonly faults = new Map<string, FaultRule>()
 
-  constructor(private readonly deps: SandboxControlsDependencies) {}
+  constructor(
+    private readonly deps: SandboxControlsDependencies,
+    private readonly defaultClusterName: string | null = 'sandbox',
+  ) {}
+
+  /** What the HTTP `Date` header says now: the sandbox clock plus its own offset, as PVE's own clock would. */
+  dateHeader(): string {
+    return this.dateHeaderTime().toUTCString()
+  }
+
+  dateHeaderTime(): Date {
+    return new Date(Date.now() + (this.deps.clock.getOffsetSeconds() + this.dateHeaderOffsetSeconds) * 1000)
+  }
+
+  setDateHeaderOffsetSeconds(seconds: number): void {
+    this.dateHeaderOffsetSeconds = seconds
+  }
+
+  clusterName(): string | null {
+    return this.clusterNameOverride ? this.clusterNameOverride.value : this.defaultClusterName
+  }
+
+  /** A hostile or odd server: any text (terminal escapes included) as the cluster name; null for none. */
+  setClusterName(name: string | null): void {
+    this.clusterNameOverride = {value: name}
+  }
 
   get clock(): SandboxClock {
     return this.deps.clock
@@ -121,10 +154,10 @@ export class SandboxControls {
   }
 
   /** The next `count` requests to `path` (any method) fail with `kind`; count 0 removes the rule. */
-  setFault(path: string, kind: FaultKind, count: number): void {
+  setFault(path: string, kind: FaultKind, count: number, message?: string): void {
     const key = normaliseFaultPath(path)
     if (count <= 0) this.faults.delete(key)
-    else this.faults.set(key, {path: key, kind, remaining: count})
+    else this.faults.set(key, {path: key, kind, remaining: count, ...(message === undefined ? {} : {message})})
   }
 
   clearFaults(): void {
@@ -132,12 +165,12 @@ export class SandboxControls {
   }
 
   /** Uses up one hit of the fault for this request path, if any. */
-  takeFault(pathname: string): FaultKind | undefined {
+  takeFault(pathname: string): {kind: FaultKind; message?: string} | undefined {
     const rule = this.faults.get(pathname)
     if (!rule) return undefined
     rule.remaining -= 1
     if (rule.remaining <= 0) this.faults.delete(pathname)
-    return rule.kind
+    return {kind: rule.kind, ...(rule.message === undefined ? {} : {message: rule.message})}
   }
 
   setUserEnabled(userid: string, enable: boolean): boolean {
@@ -156,6 +189,8 @@ export class SandboxControls {
   state(): ControlState {
     return {
       clockOffsetSeconds: this.deps.clock.getOffsetSeconds(),
+      dateHeaderOffsetSeconds: this.dateHeaderOffsetSeconds,
+      clusterName: this.clusterName(),
       latencyMs: this.latencyMs,
       oldPve: this.oldPve,
       pveVersion: this.pveVersion,
@@ -174,6 +209,8 @@ export class SandboxControls {
   /** Back to a fresh sandbox's knobs and empty logs (users, VMs and pending states stay). */
   reset(): void {
     this.deps.clock.setOffsetSeconds(0)
+    this.dateHeaderOffsetSeconds = 0
+    this.clusterNameOverride = undefined
     this.latencyMs = 0
     this.oldPve = false
     this.pveVersion = DEFAULT_PVE_VERSION

@@ -94,7 +94,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const users = new PveUserDirectory(INITIAL_PVE_USERS)
     const apiTokens = new ApiTokenDirectory(clock, users)
     const tokenAcl = new TokenAclTree(apiTokens)
-    const controls = new SandboxControls({clock, users, apiTokens, idpEvents, syslog, realms})
+    const controls = new SandboxControls({clock, users, apiTokens, idpEvents, syslog, realms}, options.clusterName === undefined ? 'sandbox' : options.clusterName)
     const rootPassword = options.rootPassword ?? randomBytes(12).toString('base64url')
     const authFailureDelayMs = options.authFailureDelayMs ?? 0
     const openid = new OpenIdEndpoints({realms, users, authStates: new OpenIdAuthStateStore(clock), syslog, pveMajor: () => controls.pveMajor()})
@@ -108,7 +108,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       openid,
       syslog,
       rootPassword,
-      clusterName: options.clusterName === null ? undefined : (options.clusterName ?? 'sandbox'),
+      clusterName: () => controls.clusterName() ?? undefined,
       pveVersion: () => controls.getPveVersion(),
     })
     const api = new PveApi({
@@ -119,7 +119,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       authFailureDelayMs,
       hasApiTokens: () => controls.hasApiTokens(),
       isOldPve: () => controls.isOldPve(),
-      now: () => new Date(Date.now() + clock.getOffsetSeconds() * 1000),
+      now: () => controls.dateHeaderTime(),
     })
     const pve = await startPveServer({port: options.pvePort ?? 0, certificate, api, controls})
     stops.push(() => pve.close())
