@@ -25,6 +25,7 @@ export type PveLoginErrorCode =
   | 'API_TOKEN_ID_CLASH'
   | 'API_TOKEN_NO_RIGHTS'
   | 'UNSAFE_STATE'
+  | 'LOGIN_INTERCEPTED'
 
 export interface PveLoginErrorOptions {
   hint?: string
@@ -188,4 +189,14 @@ export class UnsafeStateError extends PveLoginError {
 
 export function isPveLoginError(error: unknown): error is PveLoginError {
   return error instanceof PveLoginError
+}
+
+/**
+ * The login's one-time start URL was opened twice, or a callback came before it was opened: another program on this
+ * computer may be slipping its own sign-in into this login (login CSRF). The login stops instead of storing it.
+ */
+export class LoginInterceptedError extends PveLoginError {
+  constructor(message: string, options: PveLoginErrorOptions = {}) {
+    super('LOGIN_INTERCEPTED', message, options)
+  }
 }

@@ -46,6 +46,7 @@ export {
   IdpError,
   InvalidInputError,
   isPveLoginError,
+  LoginInterceptedError,
   LoginRequiredError,
   PortInUseError,
   PveApiError,

@@ -34,6 +34,7 @@ const BY_CODE: Record<PveLoginErrorCode, number> = {
   API_TOKEN_UNSUPPORTED: EXIT.failure,
   API_TOKEN_ID_CLASH: EXIT.failure,
   UNSAFE_STATE: EXIT.usage,
+  LOGIN_INTERCEPTED: EXIT.refused,
 }
 
 export function exitCodeFor(code: PveLoginErrorCode): number {

@@ -2,6 +2,7 @@ import type {LoginProgress} from '../login/login-flow.js'
 import {formatDuration} from '../format/duration.js'
 import type {CliIO} from './io.js'
 import type {PastePrompt} from './paste-prompt.js'
+import {forTerminal} from '../format/terminal-text.js'
 
 type Spinner = {text: string; start(): Spinner; stop(): Spinner; clear(): Spinner}
 
@@ -30,7 +31,7 @@ export class LoginProgressView {
   readonly handle = (event: LoginProgress): void => {
     switch (event.type) {
       case 'browser-opened':
-        this.line(`Opened your browser to sign in. If nothing appeared, open this URL:\n  ${event.url}`)
+        this.line(`Opened your browser to sign in. The address works once (a second visit stops the login); if nothing appeared, open this URL:\n  ${forTerminal(event.url, {lineBreaks: false})}`)
         if (this.options.paste?.onTerminal) {
           this.line('If that browser cannot reach this machine, paste the address it ends on (http://127.0.0.1:…/callback?…) here.')
         }
@@ -38,7 +39,7 @@ export class LoginProgressView {
       case 'browser-unavailable':
         if (this.options.browserRequested) this.line(`No browser was opened: ${event.reason}.`)
         this.line(
-          `Open this URL in a browser to sign in:\n  ${event.url}\n` +
+          `Open this URL in a browser to sign in:\n  ${forTerminal(event.url, {lineBreaks: false})}\n` +
             'If that browser runs on another machine, it cannot reach this one after signing in: copy the address it\n' +
             'ends on (http://127.0.0.1:…/callback?…, even if the page fails to load) and paste it here.',
         )

@@ -78,7 +78,11 @@ export function waitForCallback(options: WaitForCallbackOptions): Promise<Callba
       return
     }
     signal?.addEventListener('abort', onAbort, {once: true})
-    listener.accepted().then((callback) => onAccepted(callback, 'browser'))
+    listener.accepted().then(
+      (callback) => onAccepted(callback, 'browser'),
+      // The login was tampered with (start URL opened twice, callback before it): stop, loudly.
+      (error: unknown) => settle(true, () => reject(error)),
+    )
     const noWayBack = () => settle(true, () => reject(noWayBackError(options.pasteInput !== undefined)))
     if (options.pasteInput) {
       readPastedCallback(options.pasteInput, listener, stopPaste.signal, options.onPasteRejected).then(

@@ -6,16 +6,22 @@ import {LoopbackListener} from './loopback-listener.js'
 import {PveClient, type PveRealm, type TicketResponse} from '../pve/pve-client.js'
 import {normalizeServer} from '../pve/server-url.js'
 import type {SessionRecord} from '../session/session-record.js'
-import {parseTicket} from '../pve/ticket.js'
+import {measureClockOffset, parseTicket} from '../pve/ticket.js'
 import type {TlsOptions} from '../pve/tls.js'
 
 /** What the login tells its caller while it runs. The library prints nothing itself. */
 export type LoginProgress =
   | {type: 'checking-realm'; server: string; realm: string}
   | {type: 'listening'; redirectUrl: string}
-  /** The browser was asked to open the URL. Show the URL anyway, in case nothing appeared. */
+  /**
+   * The browser was asked to open `url`: the login's one-time start URL on the listener (it redirects to the IdP).
+   * Show it anyway, in case nothing appeared; opening it a second time stops the login.
+   */
   | {type: 'browser-opened'; url: string}
-  /** No browser could be opened: the caller must show the URL. */
+  /**
+   * No browser could be opened here: the caller must show `url`, the IdP's own URL, for a browser on this machine or
+   * another (the redirect back then comes through an ssh -L forward or is pasted).
+   */
   | {type: 'browser-unavailable'; url: string; reason: string}
   | {type: 'waiting'; url: string; deadline: Date}
   /** A request to the listener (or a pasted line) was not this login's callback; the login keeps waiting. */
@@ -23,7 +29,7 @@ export type LoginProgress =
   | {type: 'exchanging'}
 
 /** The parts of PveClient the login uses; a test can hand in its own. */
-export type LoginClient = Pick<PveClient, 'server' | 'trust' | 'domains' | 'authUrl' | 'completeLogin' | 'close'>
+export type LoginClient = Pick<PveClient, 'server' | 'trust' | 'domains' | 'authUrl' | 'completeLogin' | 'close'> & Partial<Pick<PveClient, 'lastAnswer'>>
 
 export interface LoginOptions {
   /** The PVE server as a person types it; recorded in the session (normalised). */
@@ -46,9 +52,10 @@ export interface LoginOptions {
   /** Cancels the login (AbortedError); the listener closes. */
   signal?: AbortSignal
   /**
-   * Opens the IdP URL. Default: browserCommand, else BROWSER, else the system browser, unless canOpenBrowser() says
-   * there is none. `false`: never open one (the caller shows the URL on 'browser-unavailable'). A hook that throws
-   * counts as "no browser".
+   * Opens the login's one-time start URL (`http://127.0.0.1:PORT/start/…`, which redirects to the IdP once: PVE's
+   * state never reaches a command line). Default: browserCommand, else BROWSER, else the system browser, unless
+   * canOpenBrowser() says there is none. `false`: never open one (the caller shows the IdP URL on
+   * 'browser-unavailable'). A hook that throws counts as "no browser".
    */
   openBrowser?: ((url: string) => Promise<void> | void) | false
   /** Browser command for the default opener, e.g. `firefox --private-window`. */
@@ -81,7 +88,7 @@ export async function browserLogin(options: LoginOptions): Promise<SessionRecord
   let listener: LoopbackListener | undefined
   try {
     emit({type: 'checking-realm', server: client.server, realm})
-    checkRealm(await client.domains(signal), realm, client.server)
+    checkRealm(await listRealms(client, signal), realm, client.server)
 
     // Bind before auth-url: the redirect URL must name the port we really hold.
     listener = await LoopbackListener.listen({
@@ -95,9 +102,10 @@ export async function browserLogin(options: LoginOptions): Promise<SessionRecord
     const idpUrl = await startLogin(client, realm, redirectUrl, signal)
     listener.expectState(readPveState(idpUrl, realm))
 
-    const browserOpened = await showBrowser(idpUrl, options, emit)
+    const shown = await showBrowser(idpUrl, listener, options, emit)
+    const browserOpened = shown.opened
     const timeoutMs = options.timeoutMs ?? DEFAULT_CALLBACK_TIMEOUT_MS
-    emit({type: 'waiting', url: idpUrl, deadline: new Date(Date.now() + timeoutMs)})
+    emit({type: 'waiting', url: shown.url, deadline: new Date(Date.now() + timeoutMs)})
     const callback = await waitForCallback({
       listener,
       pasteInput: options.pasteInput,
@@ -118,6 +126,8 @@ export async function browserLogin(options: LoginOptions): Promise<SessionRecord
     }
     listener.finish(signedInPage({username: ticket.username, server, ...(ticket.clustername ? {clusterName: ticket.clustername} : {})}))
     const now = new Date()
+    const ticketIssuedAt = parseTicket(ticket.ticket)?.issuedAt
+    const offset = measureClockOffset(now, {ticketIssuedAt, dateHeader: client.lastAnswer?.dateHeader})
     return {
       server,
       realm,
@@ -125,8 +135,9 @@ export async function browserLogin(options: LoginOptions): Promise<SessionRecord
       ticket: ticket.ticket,
       csrfToken: ticket.CSRFPreventionToken,
       ...(ticket.clustername ? {clusterName: ticket.clustername} : {}),
-      issuedAt: (parseTicket(ticket.ticket)?.issuedAt ?? now).toISOString(),
+      issuedAt: (ticketIssuedAt ?? new Date(now.getTime() + (offset ?? 0) * 1000)).toISOString(),
       loginAt: now.toISOString(),
+      ...(offset ? {clockOffsetSeconds: offset} : {}),
       ...(client.trust.mode === 'pin' ? {tlsPin: client.trust.fingerprint} : {}),
     }
   } finally {
@@ -156,6 +167,21 @@ function checkRealm(realms: PveRealm[], realm: string, server: string): void {
     ? `Realm ${realm} on ${server} is a ${found.type || 'non-OpenID'} realm, not an OpenID realm.`
     : `Realm ${realm} does not exist on ${server}.`
   throw new RealmError(message, openid, {hint: found ? `pve-login only logs in through OpenID realms. ${listing}` : listing})
+}
+
+async function listRealms(client: LoginClient, signal: AbortSignal | undefined): Promise<PveRealm[]> {
+  try {
+    return await client.domains(signal)
+  } catch (error) {
+    if (!(error instanceof PveApiError) || error.status !== 500 || error.hint) throw error
+    // The realm list needs no login and reads only PVE's own configuration: a 500 here is the node's trouble.
+    throw new PveApiError(error.status, error.pveMessage, error.errors, {
+      hint:
+        'PVE could not list its realms, which needs nothing but its own configuration: the node is not well (a full disk, ' +
+        'a stuck pmxcfs: `systemctl status pve-cluster pveproxy`, `journalctl -u pveproxy`). Try again in a minute or use another node.',
+      cause: error,
+    })
+  }
 }
 
 async function startLogin(client: LoginClient, realm: string, redirectUrl: string, signal: AbortSignal | undefined): Promise<string> {
@@ -206,8 +232,11 @@ export function readPveState(idpUrl: string, realm: string): string {
   return states[0]!
 }
 
-/** Opens the browser at `url`; false when none could be (the caller was told to show the URL). */
-async function showBrowser(url: string, options: LoginOptions, emit: (event: LoginProgress) => void): Promise<boolean> {
+/**
+ * Opens the browser at a one-time start URL for `url` (the IdP URL), or reports the IdP URL for the person to open
+ * when no browser can be started here. Says which URL was shown and whether a browser opened.
+ */
+async function showBrowser(url: string, listener: LoopbackListener, options: LoginOptions, emit: (event: LoginProgress) => void): Promise<{opened: boolean; url: string}> {
   const env = options.env ?? process.env
   let open: ((url: string) => Promise<void> | void) | undefined
   let unavailable = 'opening a browser was turned off'
@@ -222,17 +251,19 @@ async function showBrowser(url: string, options: LoginOptions, emit: (event: Log
   }
   if (!open) {
     emit({type: 'browser-unavailable', url, reason: unavailable})
-    return false
+    return {opened: false, url}
   }
+  const startUrl = listener.startAt(url)
   try {
-    await open(url)
-    emit({type: 'browser-opened', url})
-    return true
+    await open(startUrl)
+    emit({type: 'browser-opened', url: startUrl})
+    return {opened: true, url: startUrl}
   } catch (error) {
+    listener.cancelStart()
     // A misspelt browser command is the person's to fix; anything else just means "show the URL".
     if (error instanceof InvalidInputError) throw error
     emit({type: 'browser-unavailable', url, reason: `the browser could not be started (${(error as Error).message})`})
-    return false
+    return {opened: false, url}
   }
 }
 
