@@ -7,7 +7,7 @@ import {InvalidInputError} from '../errors.js'
 import type {SessionRecord} from '../session/session-record.js'
 import {ticketExpiresAt} from '../pve/ticket.js'
 
-type CurlSession = Pick<SessionRecord, 'server' | 'ticket' | 'csrfToken' | 'issuedAt'>
+type CurlSession = Pick<SessionRecord, 'server' | 'ticket' | 'csrfToken' | 'issuedAt' | 'clockOffsetSeconds'>
 
 /**
  * The ticket as a cookie value. PVE reads `PVEAuthCookie=([^;]*)` and URI-unescapes it (its web UI stores it
@@ -37,7 +37,7 @@ export function renderCurlConfig(session: CurlSession): string {
 export function renderCookieJar(session: CurlSession): string {
   // A stored record's server is a URL and its issue time a date: parseSessionRecord checked both.
   const url = new URL(session.server)
-  const expires = Math.floor(ticketExpiresAt(new Date(session.issuedAt)).getTime() / 1000)
+  const expires = Math.floor(ticketExpiresAt(new Date(session.issuedAt), session.clockOffsetSeconds ?? 0).getTime() / 1000)
   const fields = [url.hostname, 'FALSE', '/', url.protocol === 'https:' ? 'TRUE' : 'FALSE', String(expires), 'PVEAuthCookie', cookieValue(session.ticket)]
   return ['# Netscape HTTP Cookie File', '# pve-login: use with curl -b <this file> or wget --load-cookies <this file>', fields.join('\t'), ''].join('\n')
 }

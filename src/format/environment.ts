@@ -19,7 +19,7 @@ export type Consumer = 'pve-login' | 'bpg' | 'telmate' | 'packer' | 'ansible' | 
 export const CONSUMERS: readonly Consumer[] = ['pve-login', 'bpg', 'telmate', 'packer', 'ansible', 'proxmoxer', 'all']
 
 /** What the variables are made from: the parts of a stored session a consumer needs. */
-export type SessionCredentials = Pick<SessionRecord, 'server' | 'username' | 'ticket' | 'csrfToken' | 'issuedAt'>
+export type SessionCredentials = Pick<SessionRecord, 'server' | 'username' | 'ticket' | 'csrfToken' | 'issuedAt' | 'clockOffsetSeconds'>
 
 export interface SessionVariablesOptions {
   /** One consumer, or several (a repeated `--for`); their variables are merged without duplicate names. */
@@ -84,7 +84,7 @@ interface Endpoint {
 export function sessionVariables(session: SessionCredentials, options: SessionVariablesOptions = {}): SessionVariables {
   const presets = expandConsumers(options.consumer)
   const endpoint = endpointOf(session.server)
-  const expiresAt = formatTimestamp(ticketExpiresAt(new Date(session.issuedAt)))
+  const expiresAt = formatTimestamp(ticketExpiresAt(new Date(session.issuedAt), session.clockOffsetSeconds ?? 0))
   const insecure = options.insecure === true
 
   const variables: EnvironmentVariable[] = []

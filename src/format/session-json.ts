@@ -23,7 +23,7 @@ export interface TicketJson {
   clusterName: string | null
   /** ISO 8601 UTC, seconds precision: when PVE issued the ticket (from its hex timestamp). */
   issuedAt: string
-  /** ISO 8601 UTC: when PVE stops accepting the ticket (issuedAt + 2 h). */
+  /** ISO 8601 UTC, by this computer's clock: when PVE stops accepting the ticket (issuedAt + 2 h by the server's clock). */
   expiresAt: string
 }
 
@@ -75,7 +75,7 @@ export interface StatusOptions {
   renewBeforeSeconds?: number
 }
 
-export function ticketJson(record: Pick<SessionRecord, 'server' | 'username' | 'ticket' | 'csrfToken' | 'clusterName' | 'issuedAt'>): TicketJson {
+export function ticketJson(record: Pick<SessionRecord, 'server' | 'username' | 'ticket' | 'csrfToken' | 'clusterName' | 'issuedAt' | 'clockOffsetSeconds'>): TicketJson {
   const issuedAt = new Date(record.issuedAt)
   return {
     endpoint: record.server.replace(/\/+$/, ''),
@@ -84,7 +84,7 @@ export function ticketJson(record: Pick<SessionRecord, 'server' | 'username' | '
     csrfToken: record.csrfToken,
     clusterName: record.clusterName ?? null,
     issuedAt: formatTimestamp(issuedAt),
-    expiresAt: formatTimestamp(ticketExpiresAt(issuedAt)),
+    expiresAt: formatTimestamp(ticketExpiresAt(issuedAt, record.clockOffsetSeconds ?? 0)),
   }
 }
 
@@ -92,9 +92,10 @@ export function ticketJson(record: Pick<SessionRecord, 'server' | 'username' | '
 export function sessionStatus(source: StatusSource, options: StatusOptions): SessionStatus {
   const {record, store} = source
   const issuedAt = new Date(record.issuedAt)
-  const expiresAt = ticketExpiresAt(issuedAt)
-  const secondsLeft = Math.floor(usableSecondsLeft(issuedAt, options.now))
-  const valid = secondsLeft > 0 && !hasClockSkew(issuedAt, options.now)
+  const offset = record.clockOffsetSeconds ?? 0
+  const expiresAt = ticketExpiresAt(issuedAt, offset)
+  const secondsLeft = Math.floor(usableSecondsLeft(issuedAt, options.now, offset))
+  const valid = secondsLeft > 0 && !hasClockSkew(issuedAt, options.now, offset)
   const renewBefore = options.renewBeforeSeconds ?? RENEW_BEFORE_SECONDS
   return {
     server: record.server,

@@ -113,6 +113,8 @@ export class PveClient {
   /** Reuse it for other requests to the same server: it carries the same TLS trust and the same resolved address. */
   readonly dispatcher: Dispatcher
   readonly trust: TlsTrust
+  /** When the last answer arrived and its HTTP Date header (the server's clock), for measureClockOffset. */
+  lastAnswer: {receivedAt: Date; dateHeader: string | null} | undefined
   readonly #timeoutMs: number
   readonly #ownsDispatcher: boolean
 
@@ -133,6 +135,12 @@ export class PveClient {
     const path = apiPath.startsWith('/') ? apiPath : `/${apiPath}`
     const step = `${method} ${path}`
     const url = new URL(`/api2/json${path}`, this.server)
+    // `..` and `%2e%2e` segments are resolved by URL: never let them carry the ticket outside the API.
+    if (url.pathname !== '/api2/json' && !url.pathname.startsWith('/api2/json/')) {
+      throw new InvalidInputError(`The API path ${JSON.stringify(apiPath)} leads outside /api2/json; refusing to send it.`, {
+        hint: 'Give a path below /api2/json, such as /nodes or /cluster/resources, without "." or ".." segments.',
+      })
+    }
     const form = new URLSearchParams()
     for (const [key, value] of Object.entries(options.params ?? {})) {
       for (const item of Array.isArray(value) ? value : [value]) {
@@ -141,9 +149,11 @@ export class PveClient {
     }
     const headers: Record<string, string> = {accept: 'application/json', 'user-agent': 'pve-login'}
     if (options.ticket !== undefined) headers.cookie = `PVEAuthCookie=${checkHeaderValue(options.ticket, 'ticket')}`
-    if (options.csrfToken !== undefined) headers.csrfpreventiontoken = checkHeaderValue(options.csrfToken, 'CSRF token')
+    const read = method === 'GET' || method === 'HEAD'
+    // PVE checks the token only on writes; on reads it would just be one more copy of a credential in transit.
+    if (options.csrfToken !== undefined && !read) headers.csrfpreventiontoken = checkHeaderValue(options.csrfToken, 'CSRF token')
     let body: string | undefined
-    if (method === 'GET' || method === 'HEAD') {
+    if (read) {
       url.search = form.toString()
     } else {
       body = form.toString()
@@ -160,6 +170,7 @@ export class PveClient {
     try {
       options.signal?.throwIfAborted()
       const response = await loadUndici().fetch(url, {method, headers, body, signal, dispatcher: this.dispatcher, redirect: 'manual'})
+      this.lastAnswer = {receivedAt: new Date(), dateHeader: response.headers.get('date')}
       status = response.status
       reason = response.statusText
       contentType = response.headers.get('content-type') ?? ''
@@ -218,7 +229,7 @@ export class PveClient {
       data = await this.request<RawTicket>('POST', '/access/ticket', {params: {username, password: ticket}, signal, maxResponseBytes: LOGIN_RESPONSE_MAX_BYTES})
     } catch (error) {
       if (error instanceof PveApiError && error.status === 401) {
-        throw new AuthenticationFailedError(`PVE refused to renew the ticket of ${username}.`, {
+        throw new AuthenticationFailedError(`PVE refused to renew the ticket of ${username} (401 ${error.pveMessage}).`, {
           hint: 'The ticket has expired (PVE accepts tickets for 2 hours) or the user was disabled: log in again.',
           cause: error,
         })

@@ -1,11 +1,12 @@
 import {AuthenticationFailedError, LoginRequiredError} from '../errors.js'
+import {formatDuration} from '../format/duration.js'
 import type {PveClient} from '../pve/pve-client.js'
-import {hasClockSkew, usableSecondsLeft} from '../pve/ticket.js'
+import {CLOCK_OFFSET_WARNING_SECONDS, hasClockSkew, usableSecondsLeft} from '../pve/ticket.js'
 import {strayWarning} from '../store/file-store.js'
 import {findSession, type StoreListing, type TicketStore} from '../store/ticket-store.js'
-import {acquireSessionLock} from './lock.js'
+import {acquireSessionLock, attemptStillRunning, readRenewalAttempt, recordRenewalAttempt} from './lock.js'
 import {rememberProfile} from './profile-config.js'
-import {DEFAULT_MIN_VALID_SECONDS} from './renewal-policy.js'
+import {DEFAULT_MIN_VALID_SECONDS, mayRenewSilently, RENEWAL_RETRY_AFTER_SECONDS} from './renewal-policy.js'
 import {renewRecord} from './renew-ticket.js'
 import {Session} from './session.js'
 import type {LoginSessionOptions, SessionLogger, SessionOptions, SessionSource} from './session-options.js'
@@ -30,7 +31,7 @@ export interface SessionRecordResult {
 export async function getSession(options: SessionOptions = {}): Promise<Session> {
   const found = await getSessionRecord(options)
   const client = await createClient(found.settings, options)
-  return new Session(found.record, found.source, client, found.store, found.settings, options.now ?? systemClock, options.logger)
+  return new Session(found.record, found.source, client, found.store, found.settings, options.now ?? systemClock, options.logger, options.maxSessionSeconds)
 }
 
 /**
@@ -43,9 +44,9 @@ export async function getSessionRecord(options: SessionOptions = {}): Promise<Se
   const minValid = options.minValidSeconds ?? DEFAULT_MIN_VALID_SECONDS
   const store = openSettingsStore(settings, options)
   const key: SessionKey = {server: settings.server, realm: settings.realm}
-  const fresh = (record: SessionRecord): boolean => usableSecondsLeft(new Date(record.issuedAt), now()) >= minValid
+  const fresh = (record: SessionRecord): boolean => secondsLeft(record, now()) >= minValid
   const done = (record: SessionRecord, source: SessionSource): SessionRecordResult => {
-    warnAboutSkew(record, now, options.logger)
+    warnAboutClock(record, source, now, options.logger)
     return {record, source, settings, store}
   }
 
@@ -62,26 +63,57 @@ export async function getSessionRecord(options: SessionOptions = {}): Promise<Se
   let client: PveClient | undefined
   try {
     const cached = await readSession(store, key, options.logger)
-    if (!options.forceLogin) {
-      if (cached && fresh(cached)) return done(cached, 'cache')
-      if (cached && usableSecondsLeft(new Date(cached.issuedAt), now()) > 0) {
-        client = await createClient(settings, options)
-        const renewed = await tryRenew(client, cached, now, options.logger)
-        if (renewed) {
-          if (renewed !== cached) await store.save(renewed, {reason: 'renewal'})
-          return done(renewed, renewed === cached ? 'cache' : 'renewed')
+    /** Why no silent renewal happened, for the error when no browser login may start. */
+    let noRenewal: string | undefined
+    if (!options.forceLogin && cached) {
+      if (fresh(cached)) return done(cached, 'cache')
+      const left = secondsLeft(cached, now())
+      if (left > 0 && !mayRenewSilently(cached.loginAt, now(), options.maxSessionSeconds)) {
+        noRenewal = `its browser login was more than ${formatDuration(options.maxSessionSeconds ?? 0)} ago (the maximum session age), so it is not renewed silently`
+      } else if (left > 0) {
+        const earlier = await readRenewalAttempt(settings.paths.stateDir, key)
+        const sameTicket = earlier && earlier.ticketIssuedAt === cached.issuedAt && earlier.username === cached.username
+        const recent = sameTicket && now().getTime() - Date.parse(earlier.at) < RENEWAL_RETRY_AFTER_SECONDS * 1000
+        if (sameTicket && recent && earlier.outcome === 'failed') {
+          // The process before us just tried; one more attempt per waiting process is the storm PVE does not need.
+          options.logger?.warn(`Renewing the ticket failed moments ago in another pve-login (${earlier.message}); using the cached ticket, valid for ${Math.floor(left / 60)} more minutes.`)
+          return done(cached, 'cache')
+        }
+        if (sameTicket && recent && attemptStillRunning(earlier)) {
+          // We took the lock over from a holder too starved to keep it fresh; its renewal is still under way.
+          options.logger?.warn(`Another pve-login is renewing the ticket right now; using the cached ticket, valid for ${Math.floor(left / 60)} more minutes.`)
+          return done(cached, 'cache')
+        }
+        if (sameTicket && earlier.outcome === 'refused') {
+          noRenewal = `PVE refused to renew it (${earlier.message})`
+        } else {
+          const attempt = {ticketIssuedAt: cached.issuedAt, username: cached.username}
+          await recordRenewalAttempt(settings.paths.stateDir, key, {...attempt, at: now().toISOString(), outcome: 'started', message: '', pid: process.pid})
+          client = await createClient(settings, options)
+          const outcome = await tryRenew(client, cached, now)
+          if (outcome.kind === 'renewed') {
+            await store.save(outcome.record, {reason: 'renewal'})
+            return done(outcome.record, 'renewed')
+          }
+          await recordRenewalAttempt(settings.paths.stateDir, key, {...attempt, at: now().toISOString(), outcome: outcome.kind, message: outcome.message})
+          if (outcome.kind === 'failed') {
+            options.logger?.warn(`Renewing the ticket failed (${outcome.message}); using the cached ticket, valid for ${Math.floor(secondsLeft(cached, now()) / 60)} more minutes.`)
+            return done(cached, 'cache')
+          }
+          noRenewal = `PVE refused to renew it (${outcome.message})`
         }
       }
     }
     const interactive = options.interactive ?? Boolean(process.stdin.isTTY && process.stderr.isTTY)
     if (!interactive) {
-      throw new LoginRequiredError(`No valid PVE ticket for realm ${settings.realm} on ${settings.server}, and an interactive login is not allowed here.`, {
+      const why = noRenewal ? `The cached ticket for realm ${settings.realm} on ${settings.server} cannot be used further: ${noRenewal}` : `No valid PVE ticket for realm ${settings.realm} on ${settings.server}`
+      throw new LoginRequiredError(`${why}, and an interactive login is not allowed here.`, {
         server: settings.server,
         realm: settings.realm,
         advice: {kind: 'log-in', server: settings.server, realm: settings.realm},
       })
     }
-    return done(await loginAndStore(settings, store, options), 'login')
+    return done(await loginAndStore(settings, store, options, cached), 'login')
   } finally {
     await client?.close()
     await release()
@@ -93,10 +125,17 @@ export async function login(options: LoginSessionOptions = {}): Promise<Session>
   return getSession({...options, forceLogin: true, interactive: true})
 }
 
-async function loginAndStore(settings: Settings, store: TicketStore, options: SessionOptions): Promise<SessionRecord> {
+async function loginAndStore(settings: Settings, store: TicketStore, options: SessionOptions, previous: SessionRecord | undefined): Promise<SessionRecord> {
   const {browserLogin} = await import('../login/login-flow.js')
   // SessionOptions takes the login's options under the same names (session-options.ts picks them from LoginOptions).
   const record = await browserLogin({...options, server: settings.server, realm: settings.realm, tls: settings.tls})
+  if (previous && previous.username !== record.username) {
+    // A login swapped in by someone else (a forged callback) would show up here first.
+    options.logger?.warn(
+      `Signed in as ${record.username}, but the previous session for realm ${record.realm} on ${record.server} was ${previous.username}. ` +
+        'If you did not mean to sign in as a different user, log out now and tell your administrator.',
+    )
+  }
   await store.save(record, {reason: 'login'})
   await rememberProfile(settings.paths.configDir, settings.profile, {
     server: settings.server,
@@ -107,16 +146,21 @@ async function loginAndStore(settings: Settings, store: TicketStore, options: Se
   return record
 }
 
-async function tryRenew(client: PveClient, record: SessionRecord, now: () => Date, logger: SessionLogger | undefined): Promise<SessionRecord | undefined> {
+type RenewOutcome = {kind: 'renewed'; record: SessionRecord} | {kind: 'failed' | 'refused'; message: string}
+
+async function tryRenew(client: PveClient, record: SessionRecord, now: () => Date): Promise<RenewOutcome> {
   try {
-    return await renewRecord(client, record, now)
+    return {kind: 'renewed', record: await renewRecord(client, record, now)}
   } catch (error) {
     // PVE refuses an expired or revoked-user ticket: a browser login is the only way on.
-    if (error instanceof AuthenticationFailedError) return undefined
-    const left = usableSecondsLeft(new Date(record.issuedAt), now())
-    logger?.warn(`Renewing the ticket failed (${(error as Error).message}); using the cached ticket, valid for ${Math.floor(left / 60)} more minutes.`)
-    return record
+    const message = error instanceof AuthenticationFailedError && error.cause instanceof Error ? error.cause.message : (error as Error).message
+    return {kind: error instanceof AuthenticationFailedError ? 'refused' : 'failed', message}
   }
+}
+
+/** Seconds of use left on a stored ticket, judged by the server's clock (see the record's clockOffsetSeconds). */
+export function secondsLeft(record: SessionRecord, now: Date): number {
+  return usableSecondsLeft(new Date(record.issuedAt), now, record.clockOffsetSeconds ?? 0)
 }
 
 async function readSession(store: TicketStore, key: SessionKey, logger: SessionLogger | undefined): Promise<SessionRecord | undefined> {
@@ -139,9 +183,28 @@ export function warnAboutUnreadable(listing: StoreListing, store: Pick<TicketSto
   logger?.warn(strayWarning(stray))
 }
 
-const warnedSkew = new WeakSet<SessionLogger>()
-function warnAboutSkew(record: SessionRecord, now: () => Date, logger: SessionLogger | undefined): void {
-  if (!logger || warnedSkew.has(logger) || !hasClockSkew(new Date(record.issuedAt), now())) return
-  warnedSkew.add(logger)
-  logger.warn(`The ticket was issued at ${record.issuedAt}, more than 5 minutes in the future: this computer's clock (or the server's) is wrong, so renewal timing will be off. Check NTP on both.`)
+const warnedClock = new WeakSet<SessionLogger>()
+/** Once per process (per logger): a clock offset just measured beyond a minute, or a clock that moved since. */
+function warnAboutClock(record: SessionRecord, source: SessionSource, now: () => Date, logger: SessionLogger | undefined): void {
+  if (!logger || warnedClock.has(logger)) return
+  const offset = record.clockOffsetSeconds ?? 0
+  if (source !== 'cache' && Math.abs(offset) > CLOCK_OFFSET_WARNING_SECONDS) {
+    warnedClock.add(logger)
+    const amount = formatOffset(Math.abs(offset))
+    logger.warn(
+      `The server's clock is ${amount} ${offset > 0 ? 'ahead of' : 'behind'} this computer's. pve-login allows for it, but other tools that ` +
+        'judge the ticket by this computer\'s clock will be off. Check NTP on both.',
+    )
+    return
+  }
+  if (hasClockSkew(new Date(record.issuedAt), now(), offset)) {
+    warnedClock.add(logger)
+    logger.warn(`The ticket was issued at ${record.issuedAt}, more than 5 minutes in the future by the server's clock as last measured: a clock changed since, so renewal timing will be off. Check NTP on both.`)
+  }
+}
+
+function formatOffset(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)} seconds`
+  if (seconds < 7200) return `${Math.round(seconds / 60)} minutes`
+  return `${(seconds / 3600).toFixed(1)} hours`
 }

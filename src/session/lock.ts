@@ -1,9 +1,10 @@
 import {createHash} from 'node:crypto'
+import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {AbortedError, TimeoutError} from '../errors.js'
-import {ensurePrivateDirectory} from '../store/private-file.js'
+import {ensurePrivateDirectory, writePrivateFileAtomic} from '../store/private-file.js'
 import type {SessionKey} from './session-record.js'
 
 /** A lock whose holder stopped refreshing it for this long is taken over: the holder crashed or was killed. */
@@ -29,9 +30,8 @@ export type ReleaseLock = () => Promise<void>
  */
 export async function acquireSessionLock(stateDir: string, key: SessionKey, options: SessionLockOptions = {}): Promise<ReleaseLock> {
   const {lock} = await import('proper-lockfile')
-  const directory = join(stateDir, 'locks')
-  await ensurePrivateDirectory(directory)
-  const target = join(directory, createHash('sha256').update(`${key.server}\n${key.realm}`).digest('hex').slice(0, 32))
+  await ensurePrivateDirectory(join(stateDir, 'locks'))
+  const target = lockPath(stateDir, key)
   const deadline = Date.now() + (options.waitTimeoutMs ?? 600_000)
   let told = false
   for (let pause = 25; ; pause = Math.min(pause * 2, 250)) {
@@ -48,7 +48,10 @@ export async function acquireSessionLock(stateDir: string, key: SessionKey, opti
         await release().catch(() => {})
       }
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error
+      // ENOENT: another waiter removed the lock directory between our mkdir and utimes while taking over a stale
+      // lock (several do so at once when many processes wait); that is a busy lock too, not a failure.
+      const code = (error as NodeJS.ErrnoException).code
+      if (code !== 'ELOCKED' && code !== 'ENOENT') throw error
     }
     if (!told) {
       told = true
@@ -64,5 +67,74 @@ export async function acquireSessionLock(stateDir: string, key: SessionKey, opti
     } catch {
       throw new AbortedError()
     }
+  }
+}
+
+function lockPath(stateDir: string, key: SessionKey): string {
+  return join(stateDir, 'locks', createHash('sha256').update(`${key.server}\n${key.realm}`).digest('hex').slice(0, 32))
+}
+
+/**
+ * The last renewal that did not work, kept next to the lock so that processes queued on the lock do not each try
+ * again: with PVE failing (500s, or hanging until the request timeout), fifty waiting `env` calls would otherwise
+ * make fifty attempts one after another. No secret in it: which ticket (by issue time), when, and PVE's words.
+ */
+export interface RenewalAttempt {
+  /** issuedAt of the ticket that was to be renewed. */
+  ticketIssuedAt: string
+  username: string
+  /** When the attempt started (outcome started) or ended, on this machine's clock (ISO 8601). */
+  at: string
+  /**
+   * started: under way in process `pid` (a process that takes a stale lock over from a starved holder must not send
+   * a second request); failed: PVE could not be asked (a 500, a timeout), the ticket may be renewed later;
+   * refused: PVE said no (401).
+   */
+  outcome: 'started' | 'failed' | 'refused'
+  message: string
+  pid?: number
+}
+
+function attemptPath(stateDir: string, key: SessionKey): string {
+  return `${lockPath(stateDir, key)}.renewal.json`
+}
+
+/** Call while holding the session lock. */
+export async function recordRenewalAttempt(stateDir: string, key: SessionKey, attempt: RenewalAttempt): Promise<void> {
+  // Best effort: without the record a waiter only tries once more.
+  await writePrivateFileAtomic(attemptPath(stateDir, key), `${JSON.stringify(attempt)}\n`).catch(() => undefined)
+}
+
+/** The last failed renewal for this server and realm; undefined when none (or unreadable). */
+export async function readRenewalAttempt(stateDir: string, key: SessionKey): Promise<RenewalAttempt | undefined> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(await readFile(attemptPath(stateDir, key), 'utf8'))
+  } catch {
+    return undefined
+  }
+  const attempt = parsed as Partial<RenewalAttempt> | null
+  if (
+    typeof attempt?.ticketIssuedAt !== 'string' ||
+    typeof attempt.username !== 'string' ||
+    typeof attempt.at !== 'string' ||
+    (attempt.outcome !== 'started' && attempt.outcome !== 'failed' && attempt.outcome !== 'refused') ||
+    typeof attempt.message !== 'string'
+  ) {
+    return undefined
+  }
+  return attempt as RenewalAttempt
+}
+
+/** Whether the process that recorded a started attempt is still running (then its request may still be answered). */
+export function attemptStillRunning(attempt: RenewalAttempt): boolean {
+  if (attempt.outcome !== 'started' || attempt.pid === undefined) return false
+  if (attempt.pid === process.pid) return false
+  try {
+    process.kill(attempt.pid, 0)
+    return true
+  } catch {
+    // EPERM: it exists but belongs to someone else (a reused pid); either way not ours to wait for.
+    return false
   }
 }

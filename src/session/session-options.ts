@@ -34,6 +34,12 @@ export interface SessionOptions extends SettingsInput, LoginStepOptions {
   interactive?: boolean
   /** Renew (or log in) when the ticket has fewer seconds of use left than this. Default DEFAULT_MIN_VALID_SECONDS (3600). */
   minValidSeconds?: number
+  /**
+   * No silent renewal once the browser login behind the session is this old (seconds): then a browser login is
+   * needed (or LoginRequiredError when not interactive), so a change at the identity provider takes effect. The
+   * cached ticket is still used while it is valid. Default: no limit.
+   */
+  maxSessionSeconds?: number
   /** Log in through the browser even when a usable ticket exists. */
   forceLogin?: boolean
   /** Told about things a person should know (fallbacks, clock skew, another process logging in). */

@@ -16,6 +16,11 @@ export interface SessionRecord {
   issuedAt: string
   /** ISO 8601 time of the last interactive (browser) login that started this chain of renewals. */
   loginAt?: string
+  /**
+   * The server's clock minus this machine's, in seconds, measured at the last login or renewal (the ticket's
+   * timestamp against the local time it arrived). Every expiry is computed in server time with it. Absent: 0.
+   */
+  clockOffsetSeconds?: number
   /** SHA-256 fingerprint (`AA:BB:…`) the server's certificate was pinned to when this session was made. */
   tlsPin?: string
   /**

@@ -1,4 +1,4 @@
-import {AuthenticationFailedError, InvalidInputError} from '../errors.js'
+import {AuthenticationFailedError, InvalidInputError, LoginRequiredError} from '../errors.js'
 import type {PveClient, PveParams} from '../pve/pve-client.js'
 import {ticketExpiresAt, usableSecondsLeft} from '../pve/ticket.js'
 import type {TicketStore, StoreKind} from '../store/ticket-store.js'
@@ -6,7 +6,7 @@ import {findSession} from '../store/ticket-store.js'
 import {deletePveToken, listPveTokens, type PveRequester} from '../pve/api-tokens.js'
 import {describeListedToken, mintApiToken, type ApiToken, type ApiTokenOptions, type ListedApiToken} from './api-token.js'
 import {acquireSessionLock} from './lock.js'
-import {RENEW_BEFORE_SECONDS} from './renewal-policy.js'
+import {mayRenewSilently, RENEW_BEFORE_SECONDS} from './renewal-policy.js'
 import {keyOf, renewRecord} from './renew-ticket.js'
 import type {KeepAliveOptions, SessionLogger, SessionRequestOptions, SessionSource} from './session-options.js'
 import type {SessionRecord} from './session-record.js'
@@ -30,6 +30,7 @@ export class Session {
     private readonly settings: Settings,
     private readonly now: () => Date,
     private readonly logger: SessionLogger | undefined,
+    private readonly maxSessionSeconds?: number,
   ) {}
 
   get server(): string {
@@ -53,8 +54,9 @@ export class Session {
   get issuedAt(): Date {
     return new Date(this.current.issuedAt)
   }
+  /** When PVE stops accepting the ticket, on this machine's clock (the server's clock offset allowed for). */
   get expiresAt(): Date {
-    return ticketExpiresAt(this.issuedAt)
+    return ticketExpiresAt(this.issuedAt, this.current.clockOffsetSeconds ?? 0)
   }
   /** The stored form of this session (a copy). */
   get record(): SessionRecord {
@@ -165,7 +167,7 @@ export class Session {
         () => options.onRenewed?.(this),
         (error: unknown) => {
           // An expired ticket cannot be renewed any more; retrying every interval would only repeat the warning.
-          if (error instanceof AuthenticationFailedError && this.keepAliveTimer === timer) this.stopKeepAlive()
+          if ((error instanceof AuthenticationFailedError || error instanceof LoginRequiredError) && this.keepAliveTimer === timer) this.stopKeepAlive()
           if (options.onError) options.onError(error)
           else this.logger?.warn(`Background renewal failed: ${(error as Error).message}`)
         },
@@ -192,8 +194,12 @@ export class Session {
     if (this.closed) throw new InvalidInputError('This session was closed.', {hint: 'Call getSession() again for a new one; the ticket is still cached.'})
   }
 
+  private secondsLeft(): number {
+    return usableSecondsLeft(this.issuedAt, this.now(), this.current.clockOffsetSeconds ?? 0)
+  }
+
   private renewalDue(): boolean {
-    return usableSecondsLeft(this.issuedAt, this.now()) < RENEW_BEFORE_SECONDS
+    return this.secondsLeft() < RENEW_BEFORE_SECONDS
   }
 
   /**
@@ -205,7 +211,7 @@ export class Session {
     try {
       await this.renew()
     } catch (error) {
-      const left = usableSecondsLeft(this.issuedAt, this.now())
+      const left = this.secondsLeft()
       if (error instanceof AuthenticationFailedError || left <= 0) throw error
       this.logger?.warn(`Renewing the ticket failed (${(error as Error).message}); using it for its last ${Math.floor(left / 60)} minutes.`)
     }
@@ -218,7 +224,12 @@ export class Session {
       const stored = findSession(await this.store.find(keyOf(this.current)), keyOf(this.current))
       if (stored && stored.username === this.current.username && Date.parse(stored.issuedAt) > Date.parse(this.current.issuedAt)) {
         this.current = stored
-        if (usableSecondsLeft(this.issuedAt, this.now()) >= RENEW_BEFORE_SECONDS) return
+        if (this.secondsLeft() >= RENEW_BEFORE_SECONDS) return
+      }
+      if (!mayRenewSilently(this.current.loginAt, this.now(), this.maxSessionSeconds)) {
+        throw new LoginRequiredError(`The browser login of ${this.current.username} is older than maxSessionSeconds, so the ticket is not renewed silently.`, {
+          hint: 'Log in again through the browser (login()); the ticket stays usable until it expires.',
+        })
       }
       this.current = await renewRecord(this.client, this.current, this.now)
       await this.store.save(this.current, {reason: 'renewal'})
