@@ -30,6 +30,7 @@ export function parseApiRequest(pathText: string, method: string | undefined, fi
   const queryStart = text.indexOf('?')
   const rawPath = queryStart === -1 ? text : text.slice(0, queryStart)
   const stripped = rawPath.replace(API_PREFIX, '').replace(/^\/+/, '').replace(/\/+$/, '')
+  checkPathSegments(pathText, stripped)
   const params: ApiRequest['params'] = {}
   const add = (key: string, value: string) => {
     const earlier = params[key]
@@ -44,6 +45,28 @@ export function parseApiRequest(pathText: string, method: string | undefined, fi
     add(field.slice(0, equals), field.slice(equals + 1))
   }
   return {method: parseApiMethod(method), path: `/${stripped}`, params}
+}
+
+/**
+ * `..` (also as `%2e%2e`, `.%2E`, or with `\` for `/`, which URLs treat alike) would take the request, cookie and all,
+ * out of /api2/json to any path of the server: refused, as are `.` segments. PVE's own API paths never contain them
+ * (an encoded slash inside a segment, as in a volume id `local:iso%2Fx.iso`, stays allowed: URLs do not resolve it).
+ */
+function checkPathSegments(original: string, path: string): void {
+  const refuse = (why: string) =>
+    new InvalidInputError(`The API path ${JSON.stringify(original)} ${why}.`, {
+      hint: 'Give a path below /api2/json as PVE lists it, e.g. /nodes/pve1/qemu; "." and ".." segments are not allowed.',
+    })
+  if (path.includes('\\')) throw refuse('contains a backslash')
+  for (const segment of path.split('/')) {
+    let decoded: string
+    try {
+      decoded = decodeURIComponent(segment)
+    } catch {
+      throw refuse('has a malformed %-escape')
+    }
+    if (decoded === '.' || decoded === '..') throw refuse('has a "." or ".." segment, which would leave /api2/json')
+  }
 }
 
 function parseApiMethod(text: string | undefined): ApiMethod {

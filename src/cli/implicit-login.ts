@@ -16,6 +16,7 @@ export const MAX_MIN_VALID_SECONDS = TICKET_LIFETIME_SECONDS - TICKET_SAFETY_MAR
 
 export interface ImplicitLoginFlags {
   'min-valid'?: string
+  'max-session'?: string
   login?: boolean
   'no-login'?: boolean
   'browser-command'?: string
@@ -23,7 +24,7 @@ export interface ImplicitLoginFlags {
 
 export interface ImplicitLogin {
   /** Merge into the SessionOptions given to getSession/getSessionRecord. */
-  options: Pick<SessionOptions, 'interactive' | 'minValidSeconds' | 'browserCommand' | 'onProgress' | 'pasteInput'>
+  options: Pick<SessionOptions, 'interactive' | 'minValidSeconds' | 'maxSessionSeconds' | 'browserCommand' | 'onProgress' | 'pasteInput'>
   /** Stops the progress display and lets go of stdin; call it once the session is there (or failed). */
   finish(): void
 }
@@ -37,6 +38,15 @@ export function parseMinValid(text: string): number {
     })
   }
   return seconds
+}
+
+/** `--max-session` (or PVE_LOGIN_MAX_SESSION) in seconds. */
+export function parseMaxSession(text: string): number {
+  try {
+    return parseDuration(text)
+  } catch (error) {
+    throw new InvalidInputError(`--max-session ${text} is not a duration.`, {hint: 'Give it like 12h, 7d or 90m: the longest time since the browser login during which tickets are renewed silently.', cause: error})
+  }
 }
 
 /**
@@ -54,6 +64,7 @@ export function implicitLogin(flags: ImplicitLoginFlags, io: CliIO, options: {al
     options: {
       interactive,
       minValidSeconds: flags['min-valid'] === undefined ? undefined : parseMinValid(flags['min-valid']),
+      maxSessionSeconds: flags['max-session'] === undefined ? undefined : parseMaxSession(flags['max-session']),
       browserCommand: flags['browser-command'],
       onProgress: paste.watch(progress.handle),
       pasteInput: paste.input,

@@ -5,6 +5,8 @@
  */
 import {isatty} from 'node:tty'
 
+import {forTerminal} from '../format/terminal-text.js'
+
 /** Where output goes; `isTTY`/`columns` are read by the spinner (yocto-spinner) when it draws. */
 export type OutputStream = NodeJS.WritableStream & {isTTY?: boolean; columns?: number}
 
@@ -37,9 +39,12 @@ export interface CliIO {
   now(): Date
   /** The process's exit status once the command is done (0 leaves it as it is). */
   setExitCode(code: number): void
-  /** A line for a person on stderr. stdout is reserved for the payload (env, ticket, --json). */
+  /**
+   * A line for a person on stderr. stdout is reserved for the payload (env, ticket, --json). Passed through
+   * forTerminal: messages carry user and cluster names and PVE's words, which must never reach a terminal raw.
+   */
   info(message: string): void
-  /** `pve-login: warning: …` on stderr. */
+  /** `pve-login: warning: …` on stderr, through forTerminal like info. */
   warn(message: string): void
 }
 
@@ -65,8 +70,8 @@ export function createIO(parts: CliIOParts): CliIO {
     platform: parts.platform ?? process.platform,
     now: parts.now ?? (() => new Date()),
     setExitCode: parts.setExitCode,
-    info: (message) => void parts.stderr.write(`${message}\n`),
-    warn: (message) => void parts.stderr.write(`pve-login: warning: ${message}\n`),
+    info: (message) => void parts.stderr.write(`${forTerminal(message)}\n`),
+    warn: (message) => void parts.stderr.write(`pve-login: warning: ${forTerminal(message)}\n`),
   }
 }
 

@@ -5,6 +5,7 @@ import {detectShell, unsetVariables} from '../format/shell.js'
 import type {SessionKey, SessionRecord} from '../session/session-record.js'
 import {isSelectedSession} from '../session/session-list.js'
 import {ticketExpiresAt} from '../pve/ticket.js'
+import {forTerminal} from '../format/terminal-text.js'
 import {EXIT} from './exit-codes.js'
 
 /**
@@ -30,12 +31,12 @@ export function logoutReport(removed: readonly SessionRecord[], target: {all: bo
       : `No stored session for realm ${target.selected.realm} on ${target.selected.server}.\n`
   }
   const lines = removed.map((record) => {
-    const expiresAt = ticketExpiresAt(new Date(record.issuedAt))
+    const expiresAt = ticketExpiresAt(new Date(record.issuedAt), record.clockOffsetSeconds ?? 0)
     const left = (expiresAt.getTime() - now.getTime()) / 1000
     const validity = left > 0 ? `its ticket stays valid until ${formatMoment(expiresAt, now, timeZone)}` : 'its ticket has already expired'
-    return `Removed the session of ${record.username} on ${record.server} (realm ${record.realm}); ${validity}.`
+    return `Removed the session of ${forTerminal(record.username, {lineBreaks: false})} on ${record.server} (realm ${record.realm}); ${validity}.`
   })
-  const anyStillValid = removed.some((record) => ticketExpiresAt(new Date(record.issuedAt)).getTime() > now.getTime())
+  const anyStillValid = removed.some((record) => ticketExpiresAt(new Date(record.issuedAt), record.clockOffsetSeconds ?? 0).getTime() > now.getTime())
   if (anyStillValid) {
     lines.push(
       'PVE cannot revoke a ticket: logout only removes the local copy. Any copy already handed out (a shell that ran',
@@ -61,7 +62,7 @@ export function leftoverVariablesHint(env: Readonly<Record<string, string | unde
 
 /** `refresh`: what happened and until when the ticket is good now. */
 export function refreshReport(record: SessionRecord, how: 'renewed' | 'login', now: Date = new Date(), timeZone?: string): string {
-  const expiresAt = ticketExpiresAt(new Date(record.issuedAt))
+  const expiresAt = ticketExpiresAt(new Date(record.issuedAt), record.clockOffsetSeconds ?? 0)
   const what = how === 'renewed' ? 'Renewed the ticket' : 'Logged in (there was no ticket left to renew)'
-  return `${what} of ${record.username} on ${record.server}: valid until ${formatMoment(expiresAt, now, timeZone)}.\n`
+  return `${what} of ${forTerminal(record.username, {lineBreaks: false})} on ${record.server}: valid until ${formatMoment(expiresAt, now, timeZone)}.\n`
 }

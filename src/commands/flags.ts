@@ -62,6 +62,11 @@ export const sessionFlags = {
     description: 'Never open a browser: exit 3 when no valid or renewable ticket exists.',
     exclusive: ['login'],
   }),
+  'max-session': Flags.string({
+    env: 'PVE_LOGIN_MAX_SESSION',
+    helpValue: 'DURATION',
+    description: 'No silent renewal once the browser login is older than this (e.g. 12h, 7d): a browser login (or exit 3) follows, so a change at the identity provider takes effect. Default: no limit.',
+  }),
   // No `env: 'BROWSER'` here: the library reads BROWSER itself, as a PATH-like list of commands tried in order,
   // which a flag default would collapse into one command.
   'browser-command': Flags.string({
