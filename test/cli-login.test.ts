@@ -400,8 +400,9 @@ describe('waiting, and giving up', () => {
   test('Ctrl-C while waiting: exit 130 and the listener is gone', async () => {
     const login = await freshCase()
     const cli = startCli([...connection(), ...scriptedBrowser('record')], {env: login.env})
-    const [, idpUrl] = await cli.waitForStderr(/open this URL:\n {2}(\S+)\nWaiting for the browser sign-in \(5m left; Ctrl-C cancels\)/)
-    const port = redirectPort(idpUrl!)
+    // The URL shown is the login's one-time start URL on the listener itself.
+    const [, startUrl] = await cli.waitForStderr(/open this URL:\n {2}(\S+)\nWaiting for the browser sign-in \(5m left; Ctrl-C cancels\)/)
+    const port = Number(new URL(startUrl!).port)
     expect(await canConnect(port)).toBe(true)
 
     cli.child.kill('SIGINT')

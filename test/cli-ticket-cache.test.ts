@@ -5,7 +5,7 @@ import {join} from 'node:path'
 
 import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
 
-import {cleanEnv, countRequests, loginArgs, makeTempDir, removeDir, runCli, type CliOptions, type CliResult} from './helpers/cli.js'
+import {cleanEnv, countRequests, forgetClockOffsets, loginArgs, makeTempDir, removeDir, runCli, type CliOptions, type CliResult} from './helpers/cli.js'
 import {runInProcess, seedLoginInProcess} from './helpers/in-process.js'
 import {startSandboxProcess, type RequestLogEntry, type SandboxProcess} from './helpers/sandbox.js'
 
@@ -42,6 +42,7 @@ async function homeWithTicketAged(ageSeconds: number): Promise<string> {
   const home = await newHome()
   await sandbox.setClock(-ageSeconds)
   await seedLoginInProcess(sandbox, home)
+  await forgetClockOffsets(home)
   await sandbox.setClock(0)
   await sandbox.resetLog()
   return home

@@ -24,6 +24,7 @@ import {
   UnreachableError,
 } from '../src/index.js'
 import {startSandboxProcess, type RequestLogEntry, type SandboxProcess} from './helpers/sandbox.js'
+import {forgetClockOffsets} from './helpers/cli.js'
 
 /**
  * The library's public face (`import {getSession} from 'pve-login'`) against the sandbox: every way to a Session,
@@ -133,6 +134,7 @@ describe('getSession: the ways to a session', () => {
     const options = await sandboxOptions()
     await sandbox.setClock(-5000)
     const old = track(await login(options))
+    await forgetClockOffsets(options.env!.PVE_LOGIN_HOME!)
     await sandbox.setClock(0)
     await sandbox.resetLog()
 

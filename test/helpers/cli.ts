@@ -10,7 +10,7 @@
  */
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
 import {existsSync, watch} from 'node:fs'
-import {cp, mkdtemp, rm} from 'node:fs/promises'
+import {cp, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -41,6 +41,8 @@ export interface CliOptions {
   nodeArgs?: readonly string[]
   /** SIGKILL after this long, so a hung CLI fails its test (with signal SIGKILL) instead of the whole run. Default 30 s. */
   killAfterMs?: number
+  /** A command that runs node in its place, e.g. ['prlimit', '--nofile=160:160', '--'] for a file descriptor limit. */
+  prefix?: readonly string[]
 }
 
 export interface RunningCli {
@@ -77,7 +79,8 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
 
 export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
   const started = Date.now()
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), RUN_JS, ...args], {cwd: REPOSITORY_ROOT, env: cleanEnv(options.env)})
+  const [command, ...prefixArgs] = [...(options.prefix ?? []), process.execPath]
+  const child = spawn(command!, [...prefixArgs, ...(options.nodeArgs ?? []), RUN_JS, ...args], {cwd: REPOSITORY_ROOT, env: cleanEnv(options.env)})
   let stdout = ''
   let stderr = ''
   // Each pending waitForStdout/waitForStderr; all of them look again whenever anything happens.
@@ -196,4 +199,32 @@ export async function seedLogin(sandbox: SandboxProcess, home: string, options: 
 /** How often `method path` reached the sandbox. */
 export function countRequests(log: readonly {method: string; path: string}[], method: string, path: string): number {
   return log.filter((entry) => entry.method === method && entry.path === path).length
+}
+
+/**
+ * Makes the file-store sessions under PVE_LOGIN_HOME `home` look like logins made when both clocks agreed: drops
+ * the recorded server clock offset. Tests age a ticket by logging in with the sandbox clock turned back and then
+ * turning it to real time; pve-login measures that offset at login (and would rightly treat the ticket as new), so
+ * the seeded session must forget it to stand for "a ticket PVE issued that long ago".
+ */
+export function forgetClockOffsets(home: string): Promise<void> {
+  return editStoredSessions(home, (record) => {
+    delete record.clockOffsetSeconds
+  })
+}
+
+/** Changes every file-store session under PVE_LOGIN_HOME `home` in place (seeding state a test needs, like an old login). */
+export async function editStoredSessions(home: string, edit: (record: Record<string, unknown>) => void): Promise<void> {
+  const walk = async (directory: string): Promise<void> => {
+    for (const entry of await readdir(directory, {withFileTypes: true})) {
+      const path = join(directory, entry.name)
+      if (entry.isDirectory()) await walk(path)
+      else if (entry.isFile() && entry.name.endsWith('.json') && directory.endsWith('sessions')) {
+        const record = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>
+        edit(record)
+        await writeFile(path, JSON.stringify(record, null, 2) + '\n', {mode: 0o600})
+      }
+    }
+  }
+  await walk(home)
 }
