@@ -164,6 +164,7 @@ describe('getSession: a lock left by a killed process', () => {
     const options = await sandboxOptions({interactive: true})
     await sandbox.setClock(-5000)
     track(await getSession(options))
+    await forgetClockOffsets(options.env!.PVE_LOGIN_HOME!)
     await sandbox.setClock(0)
     await sandbox.fault('/api2/json/access/ticket', 'hang')
     await sandbox.resetLog()
