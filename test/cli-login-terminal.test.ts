@@ -9,7 +9,7 @@ import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 import {makeTempDir, removeDir, runCli} from './helpers/cli.js'
 import {hasScript, plainScreen, startCliOnPty} from './helpers/pty.js'
 import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
-import {signInAtIdp} from './sandbox/idp-sign-in.js'
+import {followStartUrl, signInAtIdp} from './sandbox/idp-sign-in.js'
 
 let sandbox: SandboxProcess
 let scratch: string
@@ -49,7 +49,8 @@ describeOnPty('on a terminal', () => {
     const [, idpUrl] = await cli.waitForScreen(IDP_URL)
     await cli.waitForScreen(/If that browser cannot reach this machine, paste the address it ends on/)
     await cli.waitForScreen(/Waiting for the browser sign-in \(\d+m( \d+s)? left; Ctrl-C cancels\)\. Or paste the address: /)
-    const redirect = await signInAtIdp(idpUrl!, {username: 'alice', password: 'alice-password'})
+    // What is shown after a browser opened is the one-time start URL; a browser follows its redirect to the IdP.
+    const redirect = await signInAtIdp(await followStartUrl(idpUrl!), {username: 'alice', password: 'alice-password'})
     cli.type(`${redirect.href}\r`)
     const outcome = await cli.finished
     expect({code: outcome.code, tail: plainScreen(outcome.output).slice(-400)}).toEqual({code: 0, tail: expect.stringContaining('as alice@cli.')})

@@ -48,6 +48,22 @@ function pageProblem(html: string): string {
   return [field('problem'), field('error'), field('error_description')].filter(Boolean).join(': ') || 'no details'
 }
 
+/**
+ * pve-login opens a one-time start URL on its own listener (http://127.0.0.1:PORT/start/…), which redirects to the
+ * IdP; a browser follows that redirect. Any other URL is taken as the IdP's authorization URL and returned as is.
+ */
+export async function followStartUrl(url: string): Promise<string> {
+  const target = new URL(url)
+  const loopback = target.hostname === '127.0.0.1' || target.hostname === 'localhost'
+  // The sandbox IdP listens on loopback too: only pve-login's /start/ path is a start URL.
+  if (target.protocol !== 'http:' || !loopback || !target.pathname.startsWith('/start/')) return url
+  const response = await fetch(target, {headers: {accept: 'text/html'}, redirect: 'manual'})
+  await response.arrayBuffer()
+  const location = response.headers.get('location')
+  if (response.status !== 302 || !location) throw new Error(`the start URL answered ${response.status} instead of a redirect`)
+  return location
+}
+
 export async function signInAtIdp(authorizationUrl: string | URL, options: SignInOptions): Promise<URL> {
   const start = new URL(authorizationUrl)
   const jar = new CookieJar()

@@ -11,7 +11,7 @@
 import {appendFileSync} from 'node:fs'
 
 import {DEFAULT_ROBOT_ACCOUNT, findIdpAccount} from './idp-accounts.js'
-import {signInAtIdp, type SignInAction} from './idp-sign-in.js'
+import {followStartUrl, signInAtIdp, type SignInAction} from './idp-sign-in.js'
 
 function fail(message: string): never {
   process.stderr.write(`robot-browser: ${message}\n`)
@@ -33,28 +33,12 @@ async function openRedirect(target: URL): Promise<void> {
   await response.arrayBuffer()
 }
 
-/**
- * pve-login opens a one-time start URL on its own listener (http://127.0.0.1:PORT/…), which redirects to the IdP;
- * a browser follows that redirect, and so does the robot. Any other URL is taken as the IdP's authorization URL.
- */
-async function authorizationUrl(url: string): Promise<string> {
-  const target = new URL(url)
-  const loopback = target.hostname === '127.0.0.1' || target.hostname === 'localhost'
-  // The sandbox IdP listens on loopback too: only pve-login's /start/ path is a start URL.
-  if (target.protocol !== 'http:' || !loopback || !target.pathname.startsWith('/start/')) return url
-  const response = await fetch(target, {headers: {accept: 'text/html'}, redirect: 'manual'})
-  await response.arrayBuffer()
-  const location = response.headers.get('location')
-  if (response.status !== 302 || !location) fail(`the start URL answered ${response.status} instead of a redirect`)
-  return location
-}
-
 async function main(): Promise<void> {
   const given = process.argv.at(-1)
   if (!given || process.argv.length < 3 || !URL.canParse(given)) fail('usage: robot-browser.ts <start or authorization URL>')
   let url: string
   try {
-    url = await authorizationUrl(given)
+    url = await followStartUrl(given)
   } catch (error) {
     fail(`could not open the start URL: ${(error as Error).message}`)
   }
