@@ -82,78 +82,13 @@ interface Endpoint {
  * (or into a child's environment), never into logs.
  */
 export function sessionVariables(session: SessionCredentials, options: SessionVariablesOptions = {}): SessionVariables {
-  const presets = expandConsumers(options.consumer)
-  const endpoint = endpointOf(session.server)
-  const expiresAt = formatTimestamp(ticketExpiresAt(new Date(session.issuedAt), session.clockOffsetSeconds ?? 0))
-  const insecure = options.insecure === true
-
-  const variables: EnvironmentVariable[] = []
-  const byName = new Map<string, string>()
-  for (const preset of presets) {
-    for (const [name, value] of presetVariables(preset, session, endpoint, expiresAt, insecure)) {
-      const earlier = byName.get(name)
-      if (earlier === undefined) {
-        byName.set(name, value)
-        variables.push([name, value])
-      } else if (earlier !== value) {
-        // Presets that share a name (ansible and proxmoxer, packer's PROXMOX_PASSWORD) must agree on its value.
-        throw new Error(`internal: ${name} has two different values for the consumers ${presets.join(',')}`)
-      }
-    }
-  }
+  const {presets, variables} = chosenVariables(options, {
+    server: session.server,
+    username: session.username,
+    expiresAt: ticketExpiresAt(new Date(session.issuedAt), session.clockOffsetSeconds ?? 0),
+    credential: (shape) => shape.ticket(session),
+  })
   return {variables, notes: presetNotes(presets)}
-}
-
-function presetVariables(preset: Preset, session: SessionCredentials, endpoint: Endpoint, expiresAt: string, insecure: boolean): EnvironmentVariable[] {
-  switch (preset) {
-    case 'pve-login':
-      return [
-        ...presetVariables('bpg', session, endpoint, expiresAt, insecure),
-        ['PVE_LOGIN_USERNAME', session.username],
-        ['PVE_LOGIN_EXPIRES_AT', expiresAt],
-      ]
-    case 'bpg':
-      // bpg/terraform-provider-proxmox fwprovider/provider.go. No PROXMOX_VE_USERNAME: bpg reads the user from the
-      // ticket, and the ticket outranks username/password anyway (bpg's docs/index.md); bpg never renews the ticket.
-      return [
-        ['PROXMOX_VE_ENDPOINT', endpoint.origin],
-        ['PROXMOX_VE_AUTH_TICKET', session.ticket],
-        ['PROXMOX_VE_CSRF_PREVENTION_TOKEN', session.csrfToken],
-        ...(insecure ? [['PROXMOX_VE_INSECURE', 'true'] as const] : []),
-      ]
-    case 'telmate':
-      // Telmate/terraform-provider-proxmox proxmox/provider.go: no ticket variable; PM_PASS goes to
-      // client.Login(user, pass, otp), and PVE's /access/ticket takes a valid ticket as the password.
-      return [
-        ['PM_API_URL', endpoint.apiUrl],
-        ['PM_USER', session.username],
-        ['PM_PASS', session.ticket],
-        ...(insecure ? [['PM_TLS_INSECURE', 'true'] as const] : []),
-      ]
-    case 'packer':
-      // hashicorp/packer-plugin-proxmox builder/proxmox/common/config.go. That the ticket works as
-      // PROXMOX_PASSWORD is inferred, not tested: Packer logs in through proxmox-api-go's Login, the same call as
-      // Telmate. Packer's TLS switch is the template key `insecure_skip_tls_verify`; it has no variable for it.
-      return [
-        ['PROXMOX_URL', endpoint.apiUrl],
-        ['PROXMOX_USERNAME', session.username],
-        ['PROXMOX_PASSWORD', session.ticket],
-      ]
-    case 'ansible':
-    case 'proxmoxer':
-      // ansible-collections/community.proxmox plugins/module_utils/proxmox.py (proxmox_auth_argument_spec), which
-      // logs in through proxmoxer's ProxmoxAPI(host, port=, user=, password=) and renews every hour. Older
-      // community.general modules read the same host/user/password names (they differ in the API-token names only,
-      // which we do not set). proxmoxer itself reads no variables: a script passes these four to ProxmoxAPI, so it
-      // gets the same names. PROXMOX_VALIDATE_CERTS is a bool option in community.proxmox.
-      return [
-        ['PROXMOX_HOST', endpoint.host],
-        ['PROXMOX_PORT', endpoint.port],
-        ['PROXMOX_USER', session.username],
-        ['PROXMOX_PASSWORD', session.ticket],
-        ...(insecure ? [['PROXMOX_VALIDATE_CERTS', 'false'] as const] : []),
-      ]
-  }
 }
 
 /** What token variables are made from: the session's server and user, and the token (never the ticket). */
@@ -175,81 +110,164 @@ export interface TokenCredentials {
  * (community.proxmox does), so they must not be set at the same time.
  */
 export function apiTokenVariables(credentials: TokenCredentials, options: SessionVariablesOptions = {}): SessionVariables {
+  const {presets, variables} = chosenVariables(options, {
+    server: credentials.server,
+    username: credentials.username,
+    expiresAt: new Date(credentials.expiresAt),
+    credential: (shape) => shape.token(credentials),
+  })
+  const notes = presets.includes('proxmoxer')
+    ? [proxmoxerNote("token_name=os.environ['PROXMOX_TOKEN_ID'], token_value=os.environ['PROXMOX_TOKEN_SECRET']")]
+    : []
+  return {variables, notes}
+}
+
+/**
+ * What one consumer reads, in the order printed: where the server is, then the credential (the ticket, or an API
+ * token instead), then its TLS switch. Only the credential part differs between `env` and `env --api-token`.
+ */
+interface PresetShape {
+  server: (endpoint: Endpoint, username: string) => EnvironmentVariable[]
+  ticket: (session: SessionCredentials) => EnvironmentVariable[]
+  token: (token: TokenCredentials) => EnvironmentVariable[]
+  /** Set only with `--insecure` (the default must never weaken a tool's TLS); absent where there is no variable. */
+  insecure?: EnvironmentVariable
+}
+
+/**
+ * ansible-collections/community.proxmox plugins/module_utils/proxmox.py (proxmox_auth_argument_spec), which hands
+ * these to proxmoxer's ProxmoxAPI(host, port=, user=, password= or token_name=, token_value=)
+ * (proxmoxer/backends/https.py). Older community.general modules read the same host/user/password names (they
+ * differ in the API-token names). proxmoxer itself reads no variables: a script passes these to ProxmoxAPI, so it
+ * gets the same names. PROXMOX_VALIDATE_CERTS is a bool option in community.proxmox.
+ */
+const COMMUNITY_PROXMOX: PresetShape = {
+  server: (endpoint, username) => [
+    ['PROXMOX_HOST', endpoint.host],
+    ['PROXMOX_PORT', endpoint.port],
+    ['PROXMOX_USER', username],
+  ],
+  // Logs in with the password (here the ticket) and renews every hour.
+  ticket: (session) => [['PROXMOX_PASSWORD', session.ticket]],
+  // api_token_id (PROXMOX_TOKEN_ID) is the token's id part, api_token_secret (PROXMOX_TOKEN_SECRET) its secret. It
+  // uses a password instead whenever one is set, so PROXMOX_PASSWORD is never set with a token.
+  token: (token) => [
+    ['PROXMOX_TOKEN_ID', token.tokenId],
+    ['PROXMOX_TOKEN_SECRET', token.secret],
+  ],
+  insecure: ['PROXMOX_VALIDATE_CERTS', 'false'],
+}
+
+/** Every preset but `pve-login`, which is bpg's plus pve-login's own metadata (presetVariables). */
+const PRESET_SHAPES: Readonly<Record<Exclude<Preset, 'pve-login'>, PresetShape>> = {
+  // bpg/terraform-provider-proxmox fwprovider/provider.go and docs/index.md.
+  bpg: {
+    server: (endpoint) => [['PROXMOX_VE_ENDPOINT', endpoint.origin]],
+    // No PROXMOX_VE_USERNAME: bpg reads the user from the ticket, and the ticket outranks username/password anyway
+    // (bpg's docs/index.md); bpg never renews the ticket.
+    ticket: (session) => [
+      ['PROXMOX_VE_AUTH_TICKET', session.ticket],
+      ['PROXMOX_VE_CSRF_PREVENTION_TOKEN', session.csrfToken],
+    ],
+    // PROXMOX_VE_API_TOKEN is `USER@REALM!TOKENID=SECRET`, and it outranks a ticket and username/password.
+    token: (token) => [['PROXMOX_VE_API_TOKEN', `${token.fullTokenId}=${token.secret}`]],
+    insecure: ['PROXMOX_VE_INSECURE', 'true'],
+  },
+  // Telmate/terraform-provider-proxmox proxmox/provider.go.
+  telmate: {
+    server: (endpoint) => [['PM_API_URL', endpoint.apiUrl]],
+    // No ticket variable: PM_PASS goes to client.Login(user, pass, otp), and PVE's /access/ticket takes a valid
+    // ticket as the password.
+    ticket: (session) => [
+      ['PM_USER', session.username],
+      ['PM_PASS', session.ticket],
+    ],
+    // pm_api_token_id (`user@realm!tokenid`) and pm_api_token_secret; no PM_USER/PM_PASS with a token.
+    token: (token) => [
+      ['PM_API_TOKEN_ID', token.fullTokenId],
+      ['PM_API_TOKEN_SECRET', token.secret],
+    ],
+    insecure: ['PM_TLS_INSECURE', 'true'],
+  },
+  // hashicorp/packer-plugin-proxmox builder/proxmox/common/config.go. Packer's TLS switch is the template key
+  // `insecure_skip_tls_verify`; it has no variable for it.
+  packer: {
+    server: (endpoint) => [['PROXMOX_URL', endpoint.apiUrl]],
+    // That the ticket works as PROXMOX_PASSWORD is inferred, not tested: Packer logs in through proxmox-api-go's
+    // Login, the same call as Telmate.
+    ticket: (session) => [
+      ['PROXMOX_USERNAME', session.username],
+      ['PROXMOX_PASSWORD', session.ticket],
+    ],
+    // `username` (PROXMOX_USERNAME) is the full token id `user@realm!tokenid` and `token` (PROXMOX_TOKEN) its
+    // secret; no password then.
+    token: (token) => [
+      ['PROXMOX_USERNAME', token.fullTokenId],
+      ['PROXMOX_TOKEN', token.secret],
+    ],
+  },
+  ansible: COMMUNITY_PROXMOX,
+  proxmoxer: COMMUNITY_PROXMOX,
+}
+
+/** What every preset's variables are made from; only the credential is picked per preset (its ticket or token part). */
+interface VariableSource {
+  server: string
+  username: string
+  /** When the credential stops working, for PVE_LOGIN_EXPIRES_AT. */
+  expiresAt: Date
+  credential: (shape: PresetShape) => EnvironmentVariable[]
+}
+
+/** What presetVariables reads: the source with the server split up and the options applied, computed once. */
+interface PresetInput extends Pick<VariableSource, 'username' | 'credential'> {
+  endpoint: Endpoint
+  expiresAt: string
+  insecure: boolean
+}
+
+/** The chosen presets' variables in turn, a name that several presets set appearing once. */
+function chosenVariables(options: SessionVariablesOptions, source: VariableSource): {presets: Preset[]; variables: EnvironmentVariable[]} {
   const presets = expandConsumers(options.consumer)
-  const endpoint = endpointOf(credentials.server)
-  const expiresAt = formatTimestamp(new Date(credentials.expiresAt))
-  const insecure = options.insecure === true
+  const input: PresetInput = {
+    endpoint: endpointOf(source.server),
+    username: source.username,
+    expiresAt: formatTimestamp(source.expiresAt),
+    insecure: options.insecure === true,
+    credential: source.credential,
+  }
   const variables: EnvironmentVariable[] = []
   const byName = new Map<string, string>()
   for (const preset of presets) {
-    for (const [name, value] of tokenPresetVariables(preset, credentials, endpoint, expiresAt, insecure)) {
+    for (const [name, value] of presetVariables(preset, input)) {
       const earlier = byName.get(name)
       if (earlier === undefined) {
         byName.set(name, value)
         variables.push([name, value])
       } else if (earlier !== value) {
+        // Presets that share a name (ansible and proxmoxer, packer's PROXMOX_PASSWORD) must agree on its value.
         throw new Error(`internal: ${name} has two different values for the consumers ${presets.join(',')}`)
       }
     }
   }
-  const notes: string[] = []
-  if (presets.includes('proxmoxer')) {
-    notes.push(
-      "proxmoxer reads no environment variables: pass them yourself, e.g. ProxmoxAPI(os.environ['PROXMOX_HOST'], port=int(os.environ['PROXMOX_PORT']), user=os.environ['PROXMOX_USER'], token_name=os.environ['PROXMOX_TOKEN_ID'], token_value=os.environ['PROXMOX_TOKEN_SECRET']).",
-    )
-  }
-  return {variables, notes}
+  return {presets, variables}
 }
 
-function tokenPresetVariables(preset: Preset, token: TokenCredentials, endpoint: Endpoint, expiresAt: string, insecure: boolean): EnvironmentVariable[] {
-  switch (preset) {
-    case 'pve-login':
-      return [
-        ...tokenPresetVariables('bpg', token, endpoint, expiresAt, insecure),
-        ['PVE_LOGIN_USERNAME', token.username],
-        ['PVE_LOGIN_EXPIRES_AT', expiresAt],
-      ]
-    case 'bpg':
-      // bpg/terraform-provider-proxmox fwprovider/provider.go and docs/index.md: PROXMOX_VE_API_TOKEN is
-      // `USER@REALM!TOKENID=SECRET`, and it outranks a ticket and username/password.
-      return [
-        ['PROXMOX_VE_ENDPOINT', endpoint.origin],
-        ['PROXMOX_VE_API_TOKEN', `${token.fullTokenId}=${token.secret}`],
-        ...(insecure ? [['PROXMOX_VE_INSECURE', 'true'] as const] : []),
-      ]
-    case 'telmate':
-      // Telmate/terraform-provider-proxmox proxmox/provider.go: pm_api_token_id (`user@realm!tokenid`) and
-      // pm_api_token_secret, read from PM_API_TOKEN_ID and PM_API_TOKEN_SECRET; no PM_USER/PM_PASS with a token.
-      return [
-        ['PM_API_URL', endpoint.apiUrl],
-        ['PM_API_TOKEN_ID', token.fullTokenId],
-        ['PM_API_TOKEN_SECRET', token.secret],
-        ...(insecure ? [['PM_TLS_INSECURE', 'true'] as const] : []),
-      ]
-    case 'packer':
-      // hashicorp/packer-plugin-proxmox builder/proxmox/common/config.go: `username` (PROXMOX_USERNAME) is the
-      // full token id `user@realm!tokenid` and `token` (PROXMOX_TOKEN) its secret; no password then.
-      return [
-        ['PROXMOX_URL', endpoint.apiUrl],
-        ['PROXMOX_USERNAME', token.fullTokenId],
-        ['PROXMOX_TOKEN', token.secret],
-      ]
-    case 'ansible':
-    case 'proxmoxer':
-      // ansible-collections/community.proxmox plugins/module_utils/proxmox.py: api_user (PROXMOX_USER),
-      // api_token_id (PROXMOX_TOKEN_ID, the token's id part) and api_token_secret (PROXMOX_TOKEN_SECRET), handed to
-      // proxmoxer's ProxmoxAPI(host, user=, token_name=, token_value=) (proxmoxer/backends/https.py). It uses a
-      // password instead whenever one is set, so PROXMOX_PASSWORD is never set here. proxmoxer itself reads no
-      // variables; a script passes the same names.
-      return [
-        ['PROXMOX_HOST', endpoint.host],
-        ['PROXMOX_PORT', endpoint.port],
-        ['PROXMOX_USER', token.username],
-        ['PROXMOX_TOKEN_ID', token.tokenId],
-        ['PROXMOX_TOKEN_SECRET', token.secret],
-        ...(insecure ? [['PROXMOX_VALIDATE_CERTS', 'false'] as const] : []),
-      ]
+function presetVariables(preset: Preset, input: PresetInput): EnvironmentVariable[] {
+  if (preset === 'pve-login') {
+    return [...presetVariables('bpg', input), ['PVE_LOGIN_USERNAME', input.username], ['PVE_LOGIN_EXPIRES_AT', input.expiresAt]]
   }
+  const shape = PRESET_SHAPES[preset]
+  return [
+    ...shape.server(input.endpoint, input.username),
+    ...input.credential(shape),
+    ...(input.insecure && shape.insecure ? [shape.insecure] : []),
+  ]
+}
+
+/** How to hand the variables to proxmoxer, which reads none itself; `credentialArguments` differ by credential. */
+function proxmoxerNote(credentialArguments: string): string {
+  return `proxmoxer reads no environment variables: pass them yourself, e.g. ProxmoxAPI(os.environ['PROXMOX_HOST'], port=int(os.environ['PROXMOX_PORT']), user=os.environ['PROXMOX_USER'], ${credentialArguments}).`
 }
 
 /**
@@ -279,11 +297,7 @@ function presetNotes(presets: readonly Preset[]): string[] {
       `${passwordUsers.join(', ')} get${passwordUsers.length === 1 ? 's' : ''} the ticket as a password: those tools renew the ticket on their own, so their ticket and the cached one diverge (the cached one still expires on schedule).`,
     )
   }
-  if (presets.includes('proxmoxer')) {
-    notes.push(
-      "proxmoxer reads no environment variables: pass them yourself, e.g. ProxmoxAPI(os.environ['PROXMOX_HOST'], port=int(os.environ['PROXMOX_PORT']), user=os.environ['PROXMOX_USER'], password=os.environ['PROXMOX_PASSWORD']).",
-    )
-  }
+  if (presets.includes('proxmoxer')) notes.push(proxmoxerNote("password=os.environ['PROXMOX_PASSWORD']"))
   return notes
 }
 
