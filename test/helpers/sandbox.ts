@@ -19,6 +19,7 @@ import type {IdpEvent} from '../sandbox/idp-event-log.js'
 import type {StoredApiToken} from '../sandbox/pve-api-tokens.js'
 import type {PveUser} from '../sandbox/pve-users.js'
 import type {FaultKind, RequestLogEntry} from '../sandbox/request-log.js'
+import type {SandboxReadyLine} from '../sandbox/sandbox.js'
 import type {ControlState} from '../sandbox/sandbox-controls.js'
 import type {SyslogEntry} from '../sandbox/sandbox-syslog.js'
 
@@ -43,16 +44,9 @@ export interface PveCallOptions {
   timeoutMs?: number
 }
 
-export interface SandboxProcess {
-  pveUrl: string
-  idpUrl: string
-  fingerprint: string
-  caFile: string
+export interface SandboxProcess extends SandboxReadyLine {
   /** The CA file's contents, for clients that take PEM text. */
   ca: string
-  rootPassword: string
-  /** Command for BROWSER / --browser-command; the IdP URL goes last. */
-  robotBrowser: string
   /** Shifts the sandbox PVE clock (tickets, CSRF tokens, auth-state expiry); 0 = real time. */
   setClock(offsetSeconds: number): Promise<void>
   /** Delay before every API answer. */
@@ -89,21 +83,12 @@ export interface SandboxProcess {
   stop(): Promise<void>
 }
 
-interface ReadyLine {
-  pveUrl: string
-  idpUrl: string
-  fingerprint: string
-  caFile: string
-  rootPassword: string
-  robotBrowser: string
-}
-
 type SandboxChild = ChildProcessByStdio<Writable, Readable, Readable>
 
 const MAIN_SCRIPT = fileURLToPath(new URL('../sandbox/main.ts', import.meta.url))
 const REPOSITORY_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
-function waitForReadyLine(child: SandboxChild, timeoutMs: number, stderr: () => string): Promise<ReadyLine> {
+function waitForReadyLine(child: SandboxChild, timeoutMs: number, stderr: () => string): Promise<SandboxReadyLine> {
   return new Promise((resolve, reject) => {
     let stdout = ''
     const timer = setTimeout(() => finish(new Error(`sandbox not ready after ${timeoutMs} ms; stderr:\n${stderr()}`)), timeoutMs)
@@ -112,14 +97,14 @@ function waitForReadyLine(child: SandboxChild, timeoutMs: number, stderr: () => 
       const newline = stdout.indexOf('\n')
       if (newline < 0) return
       try {
-        finish(undefined, JSON.parse(stdout.slice(0, newline)) as ReadyLine)
+        finish(undefined, JSON.parse(stdout.slice(0, newline)) as SandboxReadyLine)
       } catch {
         finish(new Error(`sandbox printed something other than its ready line: ${stdout.slice(0, 200)}`))
       }
     }
     const onExit = (code: number | null, signal: string | null): void =>
       finish(new Error(`sandbox exited (${signal ?? code}) before it was ready; stderr:\n${stderr()}`))
-    function finish(error: Error | undefined, ready?: ReadyLine): void {
+    function finish(error: Error | undefined, ready?: SandboxReadyLine): void {
       clearTimeout(timer)
       child.stdout.off('data', onData)
       child.off('exit', onExit)

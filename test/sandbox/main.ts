@@ -11,7 +11,7 @@
  */
 import {parseArgs} from 'node:util'
 
-import {startSandbox, type Sandbox} from './sandbox.js'
+import {startSandbox, type Sandbox, type SandboxReadyLine} from './sandbox.js'
 import {shellWords} from './shell-words.js'
 
 const DEFAULT_AUTH_DELAY_MS = 3000
@@ -32,14 +32,15 @@ function delayOption(value: string | undefined): number {
 
 /** The ready line of `--json`: what test/helpers/sandbox.ts parses. */
 function readyLine(sandbox: Sandbox): string {
-  return JSON.stringify({
+  const line: SandboxReadyLine = {
     pveUrl: sandbox.pveUrl,
     idpUrl: sandbox.idpUrl,
     fingerprint: sandbox.fingerprint,
     caFile: sandbox.caFile,
     rootPassword: sandbox.rootPassword,
     robotBrowser: sandbox.robotBrowser,
-  })
+  }
+  return JSON.stringify(line)
 }
 
 function humanSummary(sandbox: Sandbox): string {

@@ -65,6 +65,9 @@ export interface Sandbox {
   stop(): Promise<void>
 }
 
+/** How to reach the sandbox and log in to it: the JSON line `main.ts --json` prints when ready (test/helpers/sandbox.ts reads it). */
+export type SandboxReadyLine = Pick<Sandbox, 'pveUrl' | 'idpUrl' | 'fingerprint' | 'caFile' | 'rootPassword' | 'robotBrowser'>
+
 function robotBrowserCommand(): string {
   // Absolute loader and script paths, so the command works from any working directory. Plain paths, not file:
   // URLs: BROWSER is a list separated like PATH, so a colon would split the command.
