@@ -4,61 +4,29 @@ import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
-import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
+import {beforeAll, describe, expect, test} from '@jest/globals'
 
-import {cleanEnv, copyHome, countRequests, forgetClockOffsets, loginArgs, makeTempDir, removeDir, runCli, RUN_JS, startCli, type CliOptions, type CliResult} from './helpers/cli.js'
+import {cleanEnv, countRequests, forgetClockOffsets, loginArgs, runCli, runCliInHome as cli, RUN_JS, startCli, useTempHomes} from './helpers/cli.js'
 import {hasSecretService, hasShell} from './helpers/capabilities.js'
-import {runInProcess, seedLoginInProcess} from './helpers/in-process.js'
-import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
+import {runInHome as run, seedLoginInProcess} from './helpers/in-process.js'
+import {useSandbox} from './helpers/sandbox.js'
 
 /**
  * The script-facing commands (env, exec, ticket, api, status, logout, refresh) against the sandbox: in-process
  * (helpers/in-process.ts) unless only a real process shows it (a shell evaluating env's stdout, exec's child and its
  * signals, Ctrl-C, a plugin command). Each test gets its own PVE_LOGIN_HOME, copied from a home a real login filled.
  */
-let sandbox: SandboxProcess
+const sandbox = useSandbox()
+const {newHome: emptyHome, homeLike} = useTempHomes()
 /** Homes with one session each, made once by a real login; tests work on copies. */
 let aliceHome: string
 let obrienHome: string
-const homes: string[] = []
 
 beforeAll(async () => {
-  sandbox = await startSandboxProcess()
-  aliceHome = await makeTempDir()
-  obrienHome = await makeTempDir()
+  aliceHome = await emptyHome()
+  obrienHome = await emptyHome()
   await Promise.all([seedLoginInProcess(sandbox, aliceHome), seedLoginInProcess(sandbox, obrienHome, {user: "o'brien"})])
 })
-
-afterEach(async () => {
-  await sandbox.reset()
-})
-
-afterAll(async () => {
-  await Promise.all([aliceHome, obrienHome, ...homes].filter(Boolean).map(removeDir))
-  await sandbox?.stop()
-})
-
-async function homeLike(source: string): Promise<string> {
-  const home = await copyHome(source)
-  homes.push(home)
-  return home
-}
-
-async function emptyHome(): Promise<string> {
-  const home = await makeTempDir()
-  homes.push(home)
-  return home
-}
-
-/** pve-login in `home`, file store, never a terminal: a real process. */
-function cli(home: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
-  return runCli(args, {...options, env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', ...options.env}})
-}
-
-/** The same, in-process. */
-function run(home: string, args: readonly string[], options: {env?: Record<string, string | undefined>} = {}): Promise<CliResult> {
-  return runInProcess(args, {env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', ...options.env}})
-}
 
 /** `HH:MM` of an ISO time in UTC, and in Asia/Kolkata (UTC+05:30 all year). */
 const utcTime = (iso: string): string => new Date(iso).toISOString().slice(11, 16)

@@ -4,8 +4,8 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 
 import {hasPrivateSecretServiceTools} from './helpers/capabilities.js'
-import {makeTempDir, removeDir, runCli, type CliOptions, type CliResult} from './helpers/cli.js'
-import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
+import {runCli, useTempHomes, type CliOptions, type CliResult} from './helpers/cli.js'
+import {useSandbox} from './helpers/sandbox.js'
 import {startSecretService, type PrivateSecretService} from './helpers/secret-service.js'
 
 /**
@@ -16,23 +16,8 @@ import {startSecretService, type PrivateSecretService} from './helpers/secret-se
 const KEYCHAIN_DEADLINE_MS = 3000
 const NO_BUS = {DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/pve-login-test-bus'}
 
-let sandbox: SandboxProcess
-const homes: string[] = []
-
-beforeAll(async () => {
-  sandbox = await startSandboxProcess()
-})
-
-afterAll(async () => {
-  await Promise.all(homes.map(removeDir))
-  await sandbox?.stop()
-})
-
-async function newHome(): Promise<string> {
-  const home = await makeTempDir()
-  homes.push(home)
-  return home
-}
+const sandbox = useSandbox({resetAfterEach: false})
+const {newHome} = useTempHomes()
 
 function cli(home: string, args: readonly string[], env: Record<string, string>, options: CliOptions = {}): Promise<CliResult> {
   return runCli(args, {...options, env: {PVE_LOGIN_HOME: home, ROBOT_USER: 'alice', ...env, ...options.env}})

@@ -2,41 +2,18 @@ import {spawnSync} from 'node:child_process'
 import {chmod, chown, mkdir, readFile, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
+import {describe, expect, test} from '@jest/globals'
 
-import {forgetClockOffsets, loginArgs, makeTempDir, removeDir, runCli, seedLogin, type CliOptions, type CliResult} from './helpers/cli.js'
-import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
+import {forgetClockOffsets, loginArgs, removeDir, runCliInHome as cli, seedLogin, useTempHomes} from './helpers/cli.js'
+import {useSandbox} from './helpers/sandbox.js'
 
 /**
  * pve-login's state against a hostile or broken machine, through the CLI: folders other users can write to, symlinks
  * and stray entries in the store, oversized answers from the server, CA files that are not files, and an explicit
  * --ca-file meeting a remembered pin.
  */
-let sandbox: SandboxProcess
-const homes: string[] = []
-
-beforeAll(async () => {
-  sandbox = await startSandboxProcess()
-})
-
-afterEach(async () => {
-  await sandbox.reset()
-})
-
-afterAll(async () => {
-  await Promise.all(homes.map(removeDir))
-  await sandbox?.stop()
-})
-
-async function newHome(): Promise<string> {
-  const home = await makeTempDir()
-  homes.push(home)
-  return home
-}
-
-function cli(home: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
-  return runCli(args, {...options, env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', ...options.env}})
-}
+const sandbox = useSandbox()
+const {newHome} = useTempHomes()
 
 /** Another local user: nobody (65534) exists on every Debian; running as it needs root. */
 const OTHER_UID = 65534

@@ -3,11 +3,11 @@ import {chmod, readdir, readFile, writeFile} from 'node:fs/promises'
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
+import {describe, expect, test} from '@jest/globals'
 
-import {cleanEnv, countRequests, forgetClockOffsets, loginArgs, makeTempDir, removeDir, runCli, type CliOptions, type CliResult} from './helpers/cli.js'
-import {runInProcess, seedLoginInProcess} from './helpers/in-process.js'
-import {startSandboxProcess, type RequestLogEntry, type SandboxProcess} from './helpers/sandbox.js'
+import {cleanEnv, countRequests, forgetClockOffsets, loginArgs, runCli, runCliInHome as cli, useTempHomes} from './helpers/cli.js'
+import {runInHome as run, seedLoginInProcess} from './helpers/in-process.js'
+import {useSandbox, type RequestLogEntry} from './helpers/sandbox.js'
 
 /**
  * The ticket cache as scripts meet it through the CLI (in-process, except where several processes or a killed one
@@ -15,27 +15,8 @@ import {startSandboxProcess, type RequestLogEntry, type SandboxProcess} from './
  * for twenty callers, one browser for ten), no browser for a background job, recovery from a killed lock holder,
  * and damaged entries. The sandbox's clock offset makes a ticket look old without waiting for it to age.
  */
-let sandbox: SandboxProcess
-const homes: string[] = []
-
-beforeAll(async () => {
-  sandbox = await startSandboxProcess()
-})
-
-afterEach(async () => {
-  await sandbox.reset()
-})
-
-afterAll(async () => {
-  await Promise.all(homes.map(removeDir))
-  await sandbox?.stop()
-})
-
-async function newHome(): Promise<string> {
-  const home = await makeTempDir()
-  homes.push(home)
-  return home
-}
+const sandbox = useSandbox()
+const {newHome} = useTempHomes()
 
 /** A home whose session PVE issued `ageSeconds` ago; the sandbox clock is back to real time and its log empty. */
 async function homeWithTicketAged(ageSeconds: number): Promise<string> {
@@ -46,20 +27,6 @@ async function homeWithTicketAged(ageSeconds: number): Promise<string> {
   await sandbox.setClock(0)
   await sandbox.resetLog()
   return home
-}
-
-function cliOptions(home: string, options: CliOptions = {}): CliOptions {
-  return {...options, env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', ...options.env}}
-}
-
-/** A real process. */
-function cli(home: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
-  return runCli(args, cliOptions(home, options))
-}
-
-/** In-process. */
-function run(home: string, args: readonly string[], options: {env?: Record<string, string | undefined>} = {}): Promise<CliResult> {
-  return runInProcess(args, {env: cliOptions(home, options).env})
 }
 
 async function storedSession(home: string): Promise<{ticket: string; issuedAt: string}> {
@@ -163,10 +130,9 @@ describe('a person at the terminal', () => {
   test('stdin and stderr are terminals: an empty store means a browser login without --login; otherwise exit 3', async () => {
     const home = await newHome()
     const args = ['ticket', ...loginArgs(sandbox)]
-    const env = cliOptions(home).env
-    const background = await runInProcess(args, {env})
+    const background = await run(home, args)
     expect({code: background.code, stdout: background.stdout}).toEqual({code: 3, stdout: ''})
-    const atTerminal = await runInProcess(args, {env, terminal: {stdin: true, stderr: true}})
+    const atTerminal = await run(home, args, {terminal: {stdin: true, stderr: true}})
     expect(atTerminal.code).toBe(0)
     expect(atTerminal.stderr).toMatch(/Logged in to .* as alice@cli\./)
     expect(await versionWith(atTerminal.stdout.trim())).toBe(200)

@@ -15,6 +15,8 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {afterAll} from '@jest/globals'
+
 import type {SandboxProcess} from './sandbox.js'
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -158,6 +160,42 @@ export async function copyHome(source: string): Promise<string> {
 
 export function removeDir(path: string): Promise<void> {
   return rm(path, {recursive: true, force: true})
+}
+
+export interface TempHomes {
+  /** A fresh, empty PVE_LOGIN_HOME. */
+  newHome(): Promise<string>
+  /** A fresh copy of the PVE_LOGIN_HOME `source` (see copyHome). */
+  homeLike(source: string): Promise<string>
+}
+
+/**
+ * The temp homes one test file makes, all removed after its last test. Registers a jest afterAll, so call it at the
+ * top level of the test file.
+ */
+export function useTempHomes(prefix?: string): TempHomes {
+  const homes: string[] = []
+  const remember = (home: string): string => {
+    homes.push(home)
+    return home
+  }
+  afterAll(async () => {
+    await Promise.all(homes.splice(0).map(removeDir))
+  })
+  return {
+    newHome: async () => remember(await makeTempDir(prefix)),
+    homeLike: async (source) => remember(await copyHome(source)),
+  }
+}
+
+/** `options` for pve-login in `home` with the file store; `options.env` comes on top. */
+export function inHome(home: string, options: CliOptions = {}): CliOptions {
+  return {...options, env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', ...options.env}}
+}
+
+/** pve-login in `home` with the file store, never a terminal: a real process (runInHome in helpers/in-process.ts runs it in-process). */
+export function runCliInHome(home: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return runCli(args, inHome(home, options))
 }
 
 /**

@@ -12,7 +12,7 @@ import {Config} from '@oclif/core'
 import {withDefaultCommand} from '../../bin/default-command.js'
 import {createIO, type CliIO, type InputStream, type TerminalFacts} from '../../src/cli/io.js'
 import {COMMANDS} from '../../src/commands/index.js'
-import {cleanEnv, loginArgs, REPOSITORY_ROOT, type CliResult} from './cli.js'
+import {cleanEnv, inHome, loginArgs, REPOSITORY_ROOT, type CliResult} from './cli.js'
 import type {SandboxProcess} from './sandbox.js'
 
 export interface TestIOOptions {
@@ -98,6 +98,11 @@ async function runNow(argv: readonly string[], options: TestIOOptions & {io?: Te
     process.env = saved
   }
   return {code: io.exitCode(), signal: null, stdout: io.stdoutText(), stderr: io.stderrText(), ms: Date.now() - started}
+}
+
+/** runCliInHome (helpers/cli.ts), in-process: pve-login in `home` with the file store; `options.env` comes on top. */
+export function runInHome(home: string, args: readonly string[], options: TestIOOptions = {}): Promise<CliResult> {
+  return runInProcess(args, {...options, env: inHome(home, options).env})
 }
 
 /** seedLogin (helpers/cli.ts), in-process: `pve-login login` through the robot browser as `user`. */

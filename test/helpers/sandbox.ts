@@ -14,6 +14,8 @@ import {readFile} from 'node:fs/promises'
 import type {Readable, Writable} from 'node:stream'
 import {fileURLToPath} from 'node:url'
 
+import {afterAll, afterEach, beforeAll} from '@jest/globals'
+
 import {httpsCall, type HttpsCallResult} from '../sandbox/https-call.js'
 import type {IdpEvent} from '../sandbox/idp-event-log.js'
 import type {StoredApiToken} from '../sandbox/pve-api-tokens.js'
@@ -207,4 +209,25 @@ export async function startSandboxProcess(options: SandboxProcessOptions = {}): 
       return stopped
     },
   }
+}
+
+/**
+ * The sandbox one test file shares: started before its first test, reset after each (clock, faults, logs, tokens;
+ * `resetAfterEach: false` leaves them), stopped after its last. Registers jest hooks, so call it at the top level of
+ * the file, before the hooks that use the sandbox. The object it returns is filled in once the sandbox has started:
+ * use it in hooks and tests, not at the top level.
+ */
+export function useSandbox(options: SandboxProcessOptions & {resetAfterEach?: boolean} = {}): SandboxProcess {
+  const {resetAfterEach = true, ...processOptions} = options
+  const sandbox = {} as SandboxProcess
+  let started = false
+  beforeAll(async () => {
+    Object.assign(sandbox, await startSandboxProcess(processOptions))
+    started = true
+  })
+  if (resetAfterEach) afterEach(() => sandbox.reset())
+  afterAll(async () => {
+    if (started) await sandbox.stop()
+  })
+  return sandbox
 }
