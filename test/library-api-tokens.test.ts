@@ -1,52 +1,24 @@
-import {mkdtemp, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {afterEach, expect, test} from '@jest/globals'
 
-import {afterAll, afterEach, beforeAll, expect, test} from '@jest/globals'
-
-import {API_TOKEN_ID_PREFIX, ApiTokenError, getSession, InvalidInputError, type Session, type SessionOptions} from '../src/index.js'
+import {API_TOKEN_ID_PREFIX, ApiTokenError, getSession, InvalidInputError, type Session} from '../src/index.js'
 import {mintApiToken} from '../src/session/api-token.js'
-import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
+import {cleanEnv, useTempHomes} from './helpers/cli.js'
+import {sandboxSessionOptions, useSandbox} from './helpers/sandbox.js'
 
 /**
  * Session.createApiToken / withApiToken / listApiTokens against the sandbox PVE: the token works without the ticket,
  * is deleted when the work ends (whatever way it ends), and the typed errors say what PVE refused.
  */
-let sandbox: SandboxProcess
-const homes: string[] = []
 const sessions: Session[] = []
-
-beforeAll(async () => {
-  sandbox = await startSandboxProcess()
-})
-
+// Registered before useSandbox's afterEach, so sessions close before the sandbox resets.
 afterEach(async () => {
   await Promise.all(sessions.splice(0).map((session) => session.close()))
-  await sandbox.reset()
 })
-
-afterAll(async () => {
-  await sandbox?.stop()
-  await Promise.all(homes.map((home) => rm(home, {recursive: true, force: true})))
-})
+const sandbox = useSandbox()
+const {newHome} = useTempHomes('pve-login-library-tokens-')
 
 async function aliceSession(): Promise<Session> {
-  const home = await mkdtemp(join(tmpdir(), 'pve-login-library-tokens-'))
-  homes.push(home)
-  const env: NodeJS.ProcessEnv = {...process.env, PVE_LOGIN_HOME: home}
-  for (const name of Object.keys(env)) {
-    if ((name.startsWith('PVE_LOGIN_') && name !== 'PVE_LOGIN_HOME') || /^(https?_proxy|no_proxy|browser|node_options|robot_.*)$/i.test(name)) delete env[name]
-  }
-  const options: SessionOptions = {
-    server: sandbox.pveUrl,
-    realm: 'cli',
-    store: 'file',
-    tls: {fingerprint: sandbox.fingerprint},
-    browserCommand: sandbox.robotBrowser,
-    env,
-    interactive: true,
-  }
-  const session = await getSession(options)
+  const session = await getSession(sandboxSessionOptions(sandbox, cleanEnv({PVE_LOGIN_HOME: await newHome()}), {interactive: true}))
   sessions.push(session)
   return session
 }

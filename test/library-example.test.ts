@@ -1,14 +1,13 @@
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {mkdtemp, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
+import {beforeAll, describe, expect, test} from '@jest/globals'
 
 import {getSession, login, type SessionOptions} from '../src/index.js'
-import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
+import {cleanEnv, useTempHomes} from './helpers/cli.js'
+import {useSandbox} from './helpers/sandbox.js'
 
 /**
  * examples/deploy-vm.ts run as a user runs it: a separate Node process importing 'pve-login' (the built package,
@@ -16,8 +15,6 @@ import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const EXAMPLE = join(ROOT, 'examples', 'deploy-vm.ts')
-let sandbox: SandboxProcess
-const homes: string[] = []
 
 interface Run {
   code: number | null
@@ -25,32 +22,21 @@ interface Run {
   stderr: string
 }
 
-beforeAll(async () => {
+beforeAll(() => {
   if (!existsSync(join(ROOT, 'dist', 'index.js'))) throw new Error('dist/index.js is missing: run npm run build before these tests')
-  sandbox = await startSandboxProcess()
 })
-
-afterAll(async () => {
-  await sandbox?.stop()
-  await Promise.all(homes.map((home) => rm(home, {recursive: true, force: true})))
-})
+const sandbox = useSandbox({resetAfterEach: false})
+const {newHome} = useTempHomes('pve-login-example-')
 
 /** What a CI job would set: where pve-login keeps its files, and which server, realm and certificate. */
 async function ciEnvironment(): Promise<NodeJS.ProcessEnv> {
-  const home = await mkdtemp(join(tmpdir(), 'pve-login-example-'))
-  homes.push(home)
-  const env: NodeJS.ProcessEnv = {...process.env}
-  for (const name of Object.keys(env)) {
-    if (name.startsWith('PVE_LOGIN_') || /^(https?_proxy|no_proxy|browser|node_options)$/i.test(name)) delete env[name]
-  }
-  return {
-    ...env,
-    PVE_LOGIN_HOME: home,
+  return cleanEnv({
+    PVE_LOGIN_HOME: await newHome(),
     PVE_LOGIN_STORE: 'file',
     PVE_LOGIN_SERVER: sandbox.pveUrl,
     PVE_LOGIN_REALM: 'cli',
     PVE_LOGIN_FINGERPRINT: sandbox.fingerprint,
-  }
+  })
 }
 
 /** A person's earlier login, leaving the session in the file store of that environment. */

@@ -1,11 +1,9 @@
 import {spawn} from 'node:child_process'
-import {mkdtemp, rm} from 'node:fs/promises'
 import {createServer, type Server} from 'node:net'
-import {tmpdir} from 'node:os'
 import {setTimeout as delay} from 'node:timers/promises'
 import {join} from 'node:path'
 
-import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
+import {afterEach, describe, expect, test} from '@jest/globals'
 import {fetch} from 'undici'
 
 import {
@@ -23,54 +21,25 @@ import {
   TlsVerificationError,
   UnreachableError,
 } from '../src/index.js'
-import {startSandboxProcess, type RequestLogEntry, type SandboxProcess} from './helpers/sandbox.js'
-import {forgetClockOffsets} from './helpers/cli.js'
+import {cleanEnv, forgetClockOffsets, useTempHomes} from './helpers/cli.js'
+import {sandboxSessionOptions, useSandbox, type RequestLogEntry} from './helpers/sandbox.js'
 
 /**
  * The library's public face (`import {getSession} from 'pve-login'`) against the sandbox: every way to a Session,
  * every typed error a deployment script can branch on, and the Session's requests, dispatcher and keepAlive.
  * Only the package entry is imported; each test gets its own PVE_LOGIN_HOME and the file store.
  */
-let sandbox: SandboxProcess
-const homes: string[] = []
 const sessions: Session[] = []
-
-beforeAll(async () => {
-  sandbox = await startSandboxProcess()
-})
-
+// Registered before useSandbox's afterEach, so sessions (and their keepAlive timers) close before the sandbox resets.
 afterEach(async () => {
   await Promise.all(sessions.splice(0).map((session) => session.close()))
-  await sandbox.reset()
 })
+const sandbox = useSandbox()
+const {newHome} = useTempHomes('pve-login-library-')
 
-afterAll(async () => {
-  await sandbox?.stop()
-  await Promise.all(homes.map((home) => rm(home, {recursive: true, force: true})))
-})
-
-/** process.env without anything that would point pve-login (or the robot browser) elsewhere, and a fresh home. */
-async function freshEnv(): Promise<NodeJS.ProcessEnv> {
-  const home = await mkdtemp(join(tmpdir(), 'pve-login-library-'))
-  homes.push(home)
-  const env: NodeJS.ProcessEnv = {...process.env, PVE_LOGIN_HOME: home}
-  for (const name of Object.keys(env)) {
-    if ((name.startsWith('PVE_LOGIN_') && name !== 'PVE_LOGIN_HOME') || /^(https?_proxy|no_proxy|browser|node_options|robot_.*)$/i.test(name)) delete env[name]
-  }
-  return env
-}
-
-/** Options for the sandbox's working `cli` realm: certificate pinned, robot browser signing in as alice. */
+/** Options for the sandbox's working `cli` realm, robot browser signing in as alice, in a fresh home and a clean env. */
 async function sandboxOptions(extra: SessionOptions = {}): Promise<SessionOptions> {
-  return {
-    server: sandbox.pveUrl,
-    realm: 'cli',
-    store: 'file',
-    tls: {fingerprint: sandbox.fingerprint},
-    browserCommand: sandbox.robotBrowser,
-    env: await freshEnv(),
-    ...extra,
-  }
+  return sandboxSessionOptions(sandbox, cleanEnv({PVE_LOGIN_HOME: await newHome()}), extra)
 }
 
 function track(session: Session): Session {

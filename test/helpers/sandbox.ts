@@ -16,6 +16,7 @@ import {fileURLToPath} from 'node:url'
 
 import {afterAll, afterEach, beforeAll} from '@jest/globals'
 
+import type {SessionOptions} from '../../src/index.js'
 import {httpsCall, type HttpsCallResult} from '../sandbox/https-call.js'
 import type {IdpEvent} from '../sandbox/idp-event-log.js'
 import type {StoredApiToken} from '../sandbox/pve-api-tokens.js'
@@ -230,4 +231,20 @@ export function useSandbox(options: SandboxProcessOptions & {resetAfterEach?: bo
     if (started) await sandbox.stop()
   })
   return sandbox
+}
+
+/**
+ * Library options (getSession, login) for the sandbox's working `cli` realm: the file store, the certificate pinned,
+ * the robot browser. `env` is the session's whole environment (its PVE_LOGIN_HOME among it); `extra` comes on top.
+ */
+export function sandboxSessionOptions(sandbox: SandboxProcess, env: NodeJS.ProcessEnv, extra: SessionOptions = {}): SessionOptions {
+  return {
+    server: sandbox.pveUrl,
+    realm: 'cli',
+    store: 'file',
+    tls: {fingerprint: sandbox.fingerprint},
+    browserCommand: sandbox.robotBrowser,
+    env,
+    ...extra,
+  }
 }
