@@ -6,7 +6,12 @@ const argv = withDefaultCommand(process.argv.slice(2))
 // env and ticket run on every script invocation: serve them without loading oclif when the flags allow it.
 let served = false
 if ((argv[0] === 'env' || argv[0] === 'ticket') && !argv.includes('--help') && !argv.includes('-h')) {
-  const {runFastPath} = await import('../dist/cli/fast-path.js')
+  // dist/fast/ is the same code bundled into few modules at build (scripts/fast-path-bundle.js); dist/cli/ serves
+  // a build made with tsc alone.
+  const {runFastPath} = await import('../dist/fast/fast-path.js').catch((error) => {
+    if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error
+    return import('../dist/cli/fast-path.js')
+  })
   served = await runFastPath(argv)
 }
 if (!served) {

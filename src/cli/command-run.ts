@@ -1,5 +1,4 @@
 import {printResult, type CommandResult} from './command-result.js'
-import {reportError} from './error-report.js'
 import {EXIT} from './exit-codes.js'
 import type {CliIO} from './io.js'
 
@@ -26,6 +25,8 @@ export async function runCommand(io: CliIO, work: (signal: AbortSignal) => Promi
   try {
     code = printResult(io, await work(abort.signal), options)
   } catch (error) {
+    // The error wording (advice, hints, terminal-safe text) loads only when there is an error to word.
+    const {reportError} = await import('./error-report.js')
     const report = reportError(error, io.env)
     if (options.json) io.stdout.write(JSON.stringify(report.json) + '\n')
     else io.stderr.write(report.text)

@@ -2,7 +2,8 @@
  * `pve-login env` and `pve-login ticket` without oclif. Scripts call them on every run, and loading the CLI
  * framework costs more than the work itself when the ticket is cached (measured on a 2-core Linux machine: an oclif
  * command starts at ~2.5× `node -e 0`, a framework-free path at ~1.1×). The flags come from oclif.manifest.json,
- * which the build writes from the command classes, so both paths accept exactly the same flags. Anything this
+ * which the build writes from the command classes (and, for this path, a small table of env's and ticket's flags
+ * cut from it: dist/cli/fast-path-flags.json), so both paths accept exactly the same flags. Anything this
  * parser is not sure about (unknown flags, help, bad values, conflicts) is left to oclif, which explains it.
  */
 import {readFileSync} from 'node:fs'
@@ -54,14 +55,19 @@ export function parseFastPathFlags(id: string, args: string[], env: NodeJS.Proce
 }
 
 function readManifestFlags(id: string): ManifestFlag[] | undefined {
+  // The build writes this table next to the built module; from the sources (tests) the manifest is read instead.
+  const table = readJson<Record<string, ManifestFlag[]>>(new URL('./fast-path-flags.json', import.meta.url))
+  if (table) return table[id]
+  // No manifest either (a development checkout before `npm run build`): oclif reads the classes instead.
+  const manifest = readJson<{commands: Record<string, {flags: Record<string, ManifestFlag>}>}>(new URL('../../oclif.manifest.json', import.meta.url))
+  const command = manifest?.commands[id]
+  return command ? Object.values(command.flags) : undefined
+}
+
+function readJson<T>(url: URL): T | undefined {
   try {
-    const manifest = JSON.parse(readFileSync(new URL('../../oclif.manifest.json', import.meta.url), 'utf8')) as {
-      commands: Record<string, {flags: Record<string, ManifestFlag>}>
-    }
-    const command = manifest.commands[id]
-    return command ? Object.values(command.flags) : undefined
+    return JSON.parse(readFileSync(url, 'utf8')) as T
   } catch {
-    // No manifest (a development checkout before `npm run build`): oclif reads the classes instead.
     return undefined
   }
 }

@@ -4,13 +4,12 @@ import type {PveClient} from '../pve/pve-client.js'
 import {CLOCK_OFFSET_WARNING_SECONDS, hasClockSkew, usableSecondsLeft} from '../pve/ticket.js'
 import {strayWarning} from '../store/file-store.js'
 import {findSession, type StoreListing, type TicketStore} from '../store/ticket-store.js'
-import {acquireSessionLock, attemptStillRunning, readRenewalAttempt, recordRenewalAttempt} from './lock.js'
 import {rememberProfile} from './profile-config.js'
 import {DEFAULT_MIN_VALID_SECONDS, mayRenewSilently, RENEWAL_RETRY_AFTER_SECONDS} from './renewal-policy.js'
 import {renewRecord} from './renew-ticket.js'
 import {Session} from './session.js'
 import type {LoginSessionOptions, SessionLogger, SessionOptions, SessionSource} from './session-options.js'
-import {createClient, openSettingsStore, systemClock} from './session-services.js'
+import {clientFactory, createClient, openSettingsStore, systemClock} from './session-services.js'
 import type {SessionKey, SessionRecord} from './session-record.js'
 import {resolveSettings, type Settings} from './settings.js'
 
@@ -30,7 +29,7 @@ export interface SessionRecordResult {
  */
 export async function getSession(options: SessionOptions = {}): Promise<Session> {
   const found = await getSessionRecord(options)
-  const client = await createClient(found.settings, options)
+  const client = await clientFactory(found.settings, options)
   return new Session(found.record, found.source, client, found.store, found.settings, options.now ?? systemClock, options.logger, options.maxSessionSeconds)
 }
 
@@ -55,6 +54,8 @@ export async function getSessionRecord(options: SessionOptions = {}): Promise<Se
     if (cached && fresh(cached)) return done(cached, 'cache')
   }
 
+  // Loaded only past the cache: the lock brings node:crypto, timers and proper-lockfile, none of which a cached answer needs.
+  const {acquireSessionLock, attemptStillRunning, readRenewalAttempt, recordRenewalAttempt} = await import('./lock.js')
   const release = await acquireSessionLock(settings.paths.stateDir, key, {
     signal: options.signal,
     staleMs: options.lockStaleMs,

@@ -35,6 +35,17 @@ export function systemClock(): Date {
 
 /** The same server, trust and proxy environment as the login's client, so a Session reaches PVE the way the login did. */
 export async function createClient(settings: Settings, options: Pick<SessionOptions, 'env' | 'requestTimeoutMs'>): Promise<PveClient> {
-  const {PveClient} = await import('../pve/pve-client.js')
-  return new PveClient({server: settings.server, tls: settings.tls, env: options.env, timeoutMs: options.requestTimeoutMs})
+  return (await clientFactory(settings, options))()
+}
+
+/**
+ * createClient for later: the TLS options are checked now (a bad fingerprint or CA file fails here, as with
+ * createClient), but the client, and with it undici and its dispatcher, is built only when the factory is called.
+ * A Session from the cache that is never used for a request (a script reading `session.ticket`) then costs no HTTP
+ * stack: measured, building the client tripled the time of `import('pve-login') + getSession()` from the cache.
+ */
+export async function clientFactory(settings: Settings, options: Pick<SessionOptions, 'env' | 'requestTimeoutMs'>): Promise<() => PveClient> {
+  const [{PveClient}, {resolveTlsTrust}] = await Promise.all([import('../pve/pve-client.js'), import('../pve/tls.js')])
+  resolveTlsTrust(settings.tls)
+  return () => new PveClient({server: settings.server, tls: settings.tls, env: options.env, timeoutMs: options.requestTimeoutMs})
 }

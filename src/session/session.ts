@@ -5,7 +5,6 @@ import type {TicketStore, StoreKind} from '../store/ticket-store.js'
 import {findSession} from '../store/ticket-store.js'
 import {deletePveToken, listPveTokens, type PveRequester} from '../pve/api-tokens.js'
 import {describeListedToken, mintApiToken, type ApiToken, type ApiTokenOptions, type ListedApiToken} from './api-token.js'
-import {acquireSessionLock} from './lock.js'
 import {mayRenewSilently, RENEW_BEFORE_SECONDS} from './renewal-policy.js'
 import {keyOf, renewRecord} from './renew-ticket.js'
 import type {KeepAliveOptions, SessionLogger, SessionRequestOptions, SessionSource} from './session-options.js'
@@ -20,12 +19,14 @@ export class Session {
   private renewing: Promise<void> | undefined
   private keepAliveTimer: NodeJS.Timeout | undefined
   private closed = false
+  private builtClient: PveClient | undefined
 
   /** @internal Use getSession() or login(). */
   constructor(
     private current: SessionRecord,
     readonly source: SessionSource,
-    private readonly client: PveClient,
+    /** Called on the first request, renewal or `dispatcher`: a session read from the cache may never need HTTP. */
+    private readonly makeClient: () => PveClient,
     private readonly store: TicketStore,
     private readonly settings: Settings,
     private readonly now: () => Date,
@@ -182,7 +183,12 @@ export class Session {
     this.stopKeepAlive()
     if (this.closed) return
     this.closed = true
-    await this.client.close()
+    await this.builtClient?.close()
+  }
+
+  private get client(): PveClient {
+    this.builtClient ??= this.makeClient()
+    return this.builtClient
   }
 
   private stopKeepAlive(): void {
@@ -218,6 +224,7 @@ export class Session {
   }
 
   private async renewOnce(): Promise<void> {
+    const {acquireSessionLock} = await import('./lock.js')
     const release = await acquireSessionLock(this.settings.paths.stateDir, keyOf(this.current))
     try {
       // Another process may have renewed while we waited for the lock.

@@ -1,4 +1,3 @@
-import {randomBytes} from 'node:crypto'
 import {constants} from 'node:fs'
 import {lstat, mkdir, open, rename, rm} from 'node:fs/promises'
 import {dirname} from 'node:path'
@@ -21,6 +20,8 @@ export async function ensurePrivateDirectory(path: string): Promise<void> {
  */
 export async function writePrivateFileAtomic(path: string, content: string): Promise<void> {
   await ensurePrivateDirectory(dirname(path))
+  // node:crypto is loaded here, not at the top: the stores import this module on every run, and most runs only read.
+  const {randomBytes} = await import('node:crypto')
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   const handle = await open(temporary, 'wx', 0o600)
   try {
