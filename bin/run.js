@@ -3,9 +3,14 @@ import {withDefaultCommand} from './default-command.js'
 
 const argv = withDefaultCommand(process.argv.slice(2))
 
-// env and ticket run on every script invocation: serve them without loading oclif when the flags allow it.
 let served = false
-if ((argv[0] === 'env' || argv[0] === 'ticket') && !argv.includes('--help') && !argv.includes('-h')) {
+// Help text only changes with a release: the build rendered it with oclif (src/cli/pre-rendered-help.ts).
+if (argv.includes('--help') || argv.includes('-h')) {
+  const {printPreRenderedHelp} = await import('../dist/cli/pre-rendered-help.js')
+  served = printPreRenderedHelp(argv)
+}
+// env, ticket, status and api run in scripts, often in loops: serve them without loading oclif when the argv allows it.
+if (!served && ['env', 'ticket', 'status', 'api'].includes(argv[0]) && !argv.includes('--help') && !argv.includes('-h')) {
   // dist/fast/ is the same code bundled into few modules at build (scripts/fast-path-bundle.js); dist/cli/ serves
   // a build made with tsc alone.
   const {runFastPath} = await import('../dist/fast/fast-path.js').catch((error) => {

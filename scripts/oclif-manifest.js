@@ -6,23 +6,39 @@ import {fileURLToPath} from 'node:url'
 
 import {Plugin} from '@oclif/core'
 
+import {COMMANDS} from '../dist/commands/index.js'
 import {bundleFastPath} from './fast-path-bundle.js'
+import {renderHelpTexts} from './help-text.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const plugin = new Plugin({root, type: 'core', ignoreManifest: true, errorOnManifestCreate: true, respectNoCacheDefault: true})
 await plugin.load()
 await writeFile(new URL('../oclif.manifest.json', import.meta.url), JSON.stringify(plugin.manifest, null, 2) + '\n')
 
-// The fast path (src/cli/fast-path.ts) needs only the flags of env and ticket, and only the fields its parser reads:
+// The fast path (src/cli/fast-path.ts) needs only the flags and arguments of the commands it serves (env, ticket, status, api), and only the fields its parser reads:
 // a 1 KiB table instead of parsing the 50 KiB manifest on every `pve-login env`.
-const FAST_PATH_COMMANDS = ['env', 'ticket']
-const FLAG_FIELDS = ['name', 'type', 'char', 'env', 'default', 'options', 'multiple', 'delimiter', 'allowNo', 'exclusive']
+const FAST_PATH_COMMANDS = ['env', 'ticket', 'status', 'api'] // as FAST_COMMAND_IDS there
+const FLAG_FIELDS = ['name', 'type', 'char', 'env', 'default', 'options', 'multiple', 'multipleNonGreedy', 'delimiter', 'allowNo', 'exclusive']
 const table = {}
 for (const id of FAST_PATH_COMMANDS) {
-  table[id] = Object.values(plugin.manifest.commands[id].flags).map((flag) => Object.fromEntries(FLAG_FIELDS.filter((field) => flag[field] !== undefined).map((field) => [field, flag[field]])))
+  const command = plugin.manifest.commands[id]
+  const args = Object.entries(command.args ?? {})
+  // The fast path takes required arguments only (api's PATH); a command with an optional one stays with oclif.
+  if (args.some(([, arg]) => !arg.required)) continue
+  table[id] = {
+    flags: Object.values(command.flags).map((manifestFlag) => {
+      // The manifest leaves out multipleNonGreedy; the command class has it.
+      const flag = {...manifestFlag, multipleNonGreedy: COMMANDS[id]?.flags?.[manifestFlag.name]?.multipleNonGreedy}
+      return Object.fromEntries(FLAG_FIELDS.filter((field) => flag[field] !== undefined).map((field) => [field, flag[field]]))
+    }),
+    args: args.map(([name]) => name),
+  }
 }
 await writeFile(new URL('../dist/cli/fast-path-flags.json', import.meta.url), JSON.stringify(table) + '\n')
 process.stderr.write(`oclif.manifest.json: ${Object.keys(plugin.manifest.commands).length} commands\n`)
 
 // After the table: the bundle copies it.
 await bundleFastPath()
+// Last: oclif renders the help texts from everything above.
+const helpTexts = await renderHelpTexts(Object.keys(plugin.manifest.commands).filter((id) => /^[a-z][a-z-]*$/.test(id)))
+process.stderr.write(`dist/help: ${helpTexts} help texts\n`)

@@ -54,7 +54,7 @@ afterAll(async () => {
   await rm(home, {recursive: true, force: true})
 })
 
-describe('the env/ticket fast path', () => {
+describe('the env/ticket/status fast path', () => {
   test('env answers from the cache without loading oclif or undici', async () => {
     const run = await cli(['env', '--shell', 'json', '--for', 'bpg,telmate'])
     expect(run.code).toBe(0)
@@ -89,10 +89,25 @@ describe('the env/ticket fast path', () => {
     expect(oclifLoaded(run)).toBe(true)
   })
 
-  test('--help is oclif help', async () => {
+  test('--help is oclif help, rendered at build time (test/pre-rendered-help.test.ts compares it with oclif)', async () => {
     const run = await cli(['env', '--help'])
     expect(run.code).toBe(0)
     expect(run.stdout).toContain('EXAMPLES')
-    expect(oclifLoaded(run)).toBe(true)
+    expect(oclifLoaded(run)).toBe(false)
+  })
+
+  test('status answers from the store without oclif', async () => {
+    const run = await cli(['status', '--json'])
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject([{server: SERVER, realm: 'cli', username: "o'brien@cli"}])
+    expect(oclifLoaded(run)).toBe(false)
+  })
+
+  test('status without a session for the selected realm exits 3 with its hint, as under oclif', async () => {
+    const run = await cli(['status', '--realm', 'other'])
+    expect(run.code).toBe(3)
+    expect(run.stdout).toContain("o'brien@cli")
+    expect(run.stderr).not.toBe('')
+    expect(oclifLoaded(run)).toBe(false)
   })
 })

@@ -3,13 +3,13 @@
  * same flags, or the fast path steps aside (undefined) and oclif answers. The flags of env and ticket come from
  * oclif.manifest.json (`npm run build` writes it), as in bin/run.js.
  */
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describe, expect, test} from '@jest/globals'
 import {Flags, Parser} from '@oclif/core'
 
-import {parseFastPathFlags, parseFlags, type ManifestFlag} from '../src/cli/fast-path.js'
+import {parseArgv, parseFastPathFlags, parseFlags, type CommandShape, type ManifestFlag} from '../src/cli/fast-path.js'
 import {COMMANDS} from '../src/commands/index.js'
 import {REPOSITORY_ROOT} from './helpers/cli.js'
 
@@ -37,7 +37,7 @@ interface Row {
   fast: 'same' | 'defer'
 }
 
-const ROWS: Record<'env' | 'ticket', Row[]> = {
+const ROWS: Record<'env' | 'ticket' | 'status', Row[]> = {
   env: [
     {args: [], fast: 'same'},
     {args: ['--shell', 'fish'], fast: 'same'},
@@ -64,9 +64,18 @@ const ROWS: Record<'env' | 'ticket', Row[]> = {
     {args: ['--store', 'cloud'], fast: 'defer'},
     {args: ['--shell', 'sh'], fast: 'defer'},
   ],
+  status: [
+    {args: [], fast: 'same'},
+    {args: ['--json', '--store', 'file'], fast: 'same'},
+    {args: ['-s', 'pve.example.com', '-r', 'cli', '--profile', 'lab'], fast: 'same'},
+    {args: [], env: {PVE_LOGIN_SERVER: 'https://pve.example.com', PVE_LOGIN_STORE: 'keychain'}, fast: 'same'},
+    {args: ['--store', 'cloud'], fast: 'defer'},
+    {args: ['--no-login'], fast: 'defer'},
+    {args: ['extra-word'], fast: 'defer'},
+  ],
 }
 
-describe.each(['env', 'ticket'] as const)('%s: the fast path parses as oclif does', (id) => {
+describe.each(['env', 'ticket', 'status'] as const)('%s: the fast path parses as oclif does', (id) => {
   test.each(ROWS[id].map((row) => ({env: {}, ...row})))('$args with env $env', async ({args, env, fast}) => {
     expect(existsSync(join(REPOSITORY_ROOT, 'oclif.manifest.json'))).toBe(true)
     const fastFlags = parseFastPathFlags(id, [...args], env)
@@ -100,5 +109,49 @@ describe('env-backed boolean flags', () => {
     const oclif = await oclifFlags(flags, [...args], env)
     expect(oclif).not.toBe('error')
     expect(parseFlags(manifest, [...args], env)).toEqual(oclif)
+  })
+})
+
+/**
+ * api takes its PATH argument as well: both parsers must find the same flags and the same argument. The shape is
+ * the build's table (dist/fast/fast-path-flags.json), which has what the manifest lacks: -f takes one value each time.
+ */
+describe('api: the fast path parses flags and PATH as oclif does', () => {
+  const tableFile = join(REPOSITORY_ROOT, 'dist', 'fast', 'fast-path-flags.json')
+  const rows: Row[] = [
+    {args: ['/version'], fast: 'same'},
+    {args: ['nodes', '--raw'], fast: 'same'},
+    {args: ['-X', 'POST', '/nodes/pve1/qemu/9000/clone', '-f', 'newid=123', '-f', 'name=web1'], fast: 'same'},
+    {args: ['-f', 'type=vm', 'cluster/resources'], fast: 'same'},
+    {args: ['--method=PUT', '/x', '--field', 'a=1'], fast: 'same'},
+    {args: ['--', '/version'], fast: 'same'},
+    {args: ['/version'], env: {PVE_LOGIN_SERVER: 'pve.example.com', PVE_LOGIN_REALM: 'cli'}, fast: 'same'},
+    {args: [], fast: 'defer'},
+    {args: ['/a', '/b'], fast: 'defer'},
+    {args: ['/a', '-X'], fast: 'defer'},
+    {args: ['/a', '--bogus'], fast: 'defer'},
+    {args: ['/a', '--shell', 'sh'], fast: 'defer'},
+  ]
+  test.each(rows.map((row) => ({env: {}, ...row})))('$args with env $env', async ({args, env, fast}) => {
+    expect(existsSync(tableFile)).toBe(true)
+    const shape = (JSON.parse(readFileSync(tableFile, 'utf8')) as Record<string, CommandShape>)['api']!
+    const fastArgv = parseArgv(shape, [...args], env)
+    const saved = process.env
+    process.env = env
+    let oclif: {flags: Record<string, unknown>; args: string[]} | 'error'
+    try {
+      const parsed = await Parser.parse([...args], {flags: COMMANDS.api.flags as Flag, args: COMMANDS.api.args, strict: true})
+      oclif = {flags: Object.fromEntries(Object.entries(parsed.flags).filter(([, value]) => value !== undefined)), args: [parsed.args['path'] as string]}
+    } catch {
+      oclif = 'error'
+    } finally {
+      process.env = saved
+    }
+    if (fast === 'same') {
+      expect(oclif).not.toBe('error')
+      expect(fastArgv).toEqual(oclif)
+    } else {
+      expect(fastArgv).toBeUndefined()
+    }
   })
 })

@@ -1,9 +1,9 @@
 /**
- * `pve-login env` and `pve-login ticket` without oclif. Scripts call them on every run, and loading the CLI
+ * `pve-login env`, `ticket`, `status` and `api` without oclif. Scripts call them on every run, and loading the CLI
  * framework costs more than the work itself when the ticket is cached (measured on a 2-core Linux machine: an oclif
  * command starts at ~2.5× `node -e 0`, a framework-free path at ~1.1×). The flags come from oclif.manifest.json,
- * which the build writes from the command classes (and, for this path, a small table of env's and ticket's flags
- * cut from it: dist/cli/fast-path-flags.json), so both paths accept exactly the same flags. Anything this
+ * which the build writes from the command classes (and, for this path, a small table of these commands' flags
+ * and arguments cut from it: dist/cli/fast-path-flags.json), so both paths accept exactly the same flags. Anything this
  * parser is not sure about (unknown flags, help, bad values, conflicts) is left to oclif, which explains it.
  */
 import {readFileSync} from 'node:fs'
@@ -13,6 +13,8 @@ import type {CommandResult} from './command-result.js'
 import {runCommand} from './command-run.js'
 import {processIO, wantsJson, type CliIO} from './io.js'
 import {envResult, ticketResult, type EnvFlags, type TicketFlags} from './script-output.js'
+import {statusResult, type StatusFlags} from './status-result.js'
+import {apiResult, type ApiFlags} from './api-result.js'
 
 /** A flag as oclif.manifest.json describes it (the fields this parser reads). */
 export interface ManifestFlag {
@@ -23,45 +25,80 @@ export interface ManifestFlag {
   default?: unknown
   options?: string[]
   multiple?: boolean
+  /** One value per occurrence (api's -f); without it oclif lets a multiple flag take the words that follow. */
+  multipleNonGreedy?: boolean
   delimiter?: string
   allowNo?: boolean
   exclusive?: string[]
 }
 
-type FastCommand = (flags: Record<string, unknown>, signal: AbortSignal, io: CliIO) => Promise<CommandResult>
+/** A command as the fast path needs to know it: its flags, and the names of its arguments (all required). */
+export interface CommandShape {
+  flags: ManifestFlag[]
+  args: string[]
+}
 
-const FAST_COMMANDS: Record<'env' | 'ticket', FastCommand> = {
-  env: (flags, signal, io) => envResult(flags as EnvFlags, signal, io),
-  ticket: (flags, signal, io) => ticketResult(flags as TicketFlags, signal, io),
+/** An argv as oclif would parse it. */
+export interface ParsedArgv {
+  flags: Record<string, unknown>
+  args: string[]
+}
+
+type FastCommand = (argv: ParsedArgv, signal: AbortSignal, io: CliIO) => Promise<CommandResult>
+
+/** The commands served here; scripts/oclif-manifest.js writes the flag table for the same list. */
+export const FAST_COMMAND_IDS = ['env', 'ticket', 'status', 'api'] as const
+type FastCommandId = (typeof FAST_COMMAND_IDS)[number]
+
+const FAST_COMMANDS: Record<FastCommandId, FastCommand> = {
+  env: ({flags}, signal, io) => envResult(flags as EnvFlags, signal, io),
+  ticket: ({flags}, signal, io) => ticketResult(flags as TicketFlags, signal, io),
+  status: ({flags}, _signal, io) => statusResult(flags as StatusFlags, io),
+  api: ({flags, args}, signal, io) => apiResult(args[0]!, flags as ApiFlags, signal, io),
+}
+
+function isFastCommand(id: string | undefined): id is FastCommandId {
+  return (FAST_COMMAND_IDS as readonly (string | undefined)[]).includes(id)
 }
 
 /** Runs the command when the fast path can; false means "let oclif do it" (nothing was written). */
 export async function runFastPath(argv: string[], io: CliIO = processIO()): Promise<boolean> {
   const [id, ...args] = argv
-  if (id !== 'env' && id !== 'ticket') return false
-  const flags = parseFastPathFlags(id, args, io.env)
-  if (!flags) return false
-  await runCommand(io, (signal) => FAST_COMMANDS[id](flags, signal, io), {json: wantsJson(args)})
+  if (!isFastCommand(id)) return false
+  const parsed = parseFastPathArgv(id, args, io.env)
+  if (!parsed) return false
+  await runCommand(io, (signal) => FAST_COMMANDS[id](parsed, signal, io), {json: wantsJson(args)})
   return true
 }
 
 /**
- * The flags of `env` or `ticket` as oclif would parse them, or undefined when the fast path leaves the argv to oclif.
- * Exported for the table test that holds the two parsers to the same answers.
+ * The flags and arguments of a fast-path command as oclif would parse them, or undefined when the fast path leaves
+ * the argv to oclif. Exported for the table test that holds the two parsers to the same answers.
  */
-export function parseFastPathFlags(id: string, args: string[], env: NodeJS.ProcessEnv): Record<string, unknown> | undefined {
-  const manifestFlags = readManifestFlags(id)
-  return manifestFlags && parseFlags(manifestFlags, args, env)
+export function parseFastPathArgv(id: string, args: string[], env: NodeJS.ProcessEnv): ParsedArgv | undefined {
+  const shape = readCommandShape(id)
+  return shape && parseArgv(shape, args, env)
 }
 
-function readManifestFlags(id: string): ManifestFlag[] | undefined {
+/** parseFastPathArgv's flags, for a command without arguments. */
+export function parseFastPathFlags(id: string, args: string[], env: NodeJS.ProcessEnv): Record<string, unknown> | undefined {
+  return parseFastPathArgv(id, args, env)?.flags
+}
+
+function readCommandShape(id: string): CommandShape | undefined {
   // The build writes this table next to the built module; from the sources (tests) the manifest is read instead.
-  const table = readJson<Record<string, ManifestFlag[]>>(new URL('./fast-path-flags.json', import.meta.url))
+  const table = readJson<Record<string, CommandShape>>(new URL('./fast-path-flags.json', import.meta.url))
   if (table) return table[id]
   // No manifest either (a development checkout before `npm run build`): oclif reads the classes instead.
-  const manifest = readJson<{commands: Record<string, {flags: Record<string, ManifestFlag>}>}>(new URL('../../oclif.manifest.json', import.meta.url))
+  const manifest = readJson<{commands: Record<string, {flags: Record<string, ManifestFlag>; args?: Record<string, {required?: boolean}>}>}>(
+    new URL('../../oclif.manifest.json', import.meta.url),
+  )
   const command = manifest?.commands[id]
-  return command ? Object.values(command.flags) : undefined
+  if (!command) return undefined
+  const args = Object.entries(command.args ?? {})
+  // An optional argument would need oclif's rules for what is left out; such a command goes to oclif.
+  if (args.some(([, arg]) => !arg.required)) return undefined
+  return {flags: Object.values(command.flags), args: args.map(([name]) => name)}
 }
 
 function readJson<T>(url: URL): T | undefined {
@@ -74,17 +111,28 @@ function readJson<T>(url: URL): T | undefined {
 
 /** The fast path's parser over manifest flags: oclif's answer, or undefined to let oclif give it. */
 export function parseFlags(manifestFlags: ManifestFlag[], args: string[], env: NodeJS.ProcessEnv): Record<string, unknown> | undefined {
+  return parseArgv({flags: manifestFlags, args: []}, args, env)?.flags
+}
+
+/** The parser over a command's shape (the build's table, or the manifest): oclif's answer, or undefined to let oclif give it. */
+export function parseArgv(shape: CommandShape, args: string[], env: NodeJS.ProcessEnv): ParsedArgv | undefined {
+  const manifestFlags = shape.flags
   const options: NonNullable<ParseArgsConfig['options']> = {}
   for (const flag of manifestFlags) {
     options[flag.name] = {type: flag.type === 'boolean' ? 'boolean' : 'string', multiple: flag.multiple === true, ...(flag.char ? {short: flag.char} : {})}
     if (flag.allowNo) options[`no-${flag.name}`] = {type: 'boolean'}
   }
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>
+  let positionals: string[]
   try {
-    values = parseArgs({args, options, strict: true, allowPositionals: false}).values
+    ;({values, positionals} = parseArgs({args, options, strict: true, allowPositionals: shape.args.length > 0}))
   } catch {
     return undefined
   }
+  // Every argument is required, and oclif refuses extra words: anything but the exact count is oclif's to explain.
+  if (positionals.length !== shape.args.length) return undefined
+  // A greedy multiple flag would have taken a word that parseArgs calls an argument: oclif decides then.
+  if (positionals.length > 0 && manifestFlags.some((flag) => flag.multiple && !flag.multipleNonGreedy && values[flag.name] !== undefined)) return undefined
   const flags: Record<string, unknown> = {}
   for (const flag of manifestFlags) {
     let value: unknown = values[flag.name]
@@ -103,5 +151,5 @@ export function parseFlags(manifestFlags: ManifestFlag[], args: string[], env: N
   for (const flag of manifestFlags) {
     if (values[flag.name] !== undefined && flag.exclusive?.some((other) => values[other] !== undefined)) return undefined
   }
-  return flags
+  return {flags, args: positionals}
 }

@@ -1,7 +1,5 @@
 import {Args, Flags} from '@oclif/core'
 
-import {withApiHint} from '../cli/api-error-hint.js'
-import {parseApiRequest} from '../cli/api-request.js'
 import type {CommandResult} from '../cli/command-result.js'
 import {EXIT} from '../cli/exit-codes.js'
 import {connectionFlags, sessionFlags} from './flags.js'
@@ -45,15 +43,7 @@ export default class Api extends SessionCommand {
 
   protected async execute(): Promise<CommandResult> {
     const {args, flags} = await this.parse(Api)
-    const request = parseApiRequest(args.path, flags.method, flags.field ?? [])
-    const session = await this.getSession(flags)
-    try {
-      const data = await session.request(request.method, request.path, request.params, {signal: this.abort.signal}).catch((error: unknown) => {
-        throw withApiHint(error, request)
-      })
-      return {text: `${JSON.stringify(data ?? null, null, flags.raw ? undefined : 2)}\n`}
-    } finally {
-      await session.close().catch(() => {})
-    }
+    const {apiResult} = await import('../cli/api-result.js')
+    return apiResult(args.path, flags, this.abort.signal, this.io)
   }
 }

@@ -1,9 +1,4 @@
 import type {CommandResult} from '../cli/command-result.js'
-import {statusExitCode, statusLoginHint} from '../cli/session-report.js'
-import {cliLogger} from '../cli/cli-wording.js'
-import {statusJson, type StatusSource} from '../format/session-json.js'
-import {timeZoneOf} from '../format/duration.js'
-import {renderStatusTable} from '../format/table.js'
 import {EXIT} from '../cli/exit-codes.js'
 import {PveLoginCommand} from './base-command.js'
 import {connectionFlags, jsonFlag} from './flags.js'
@@ -36,22 +31,7 @@ export default class Status extends PveLoginCommand {
 
   protected async execute(): Promise<CommandResult> {
     const {flags} = await this.parse(Status)
-    const {listSessions, strayWarning} = await import('../session/session-list.js')
-    const {DEFAULT_MIN_VALID_SECONDS} = await import('../session/renewal-policy.js')
-    const listing = await listSessions({server: flags.server, realm: flags.realm, profile: flags.profile, store: flags.store, env: this.io.env, logger: cliLogger(this.io)})
-    for (const account of listing.corrupt) {
-      this.io.warn(`The stored entry "${account}" in ${listing.location} is not a readable session; the next login for it replaces it.`)
-    }
-    if (listing.stray.length > 0) this.io.warn(strayWarning(listing.stray))
-    // Where each session lives: the keychain and the file store can both hold some (see docs/storage.md).
-    const sources: StatusSource[] = listing.records
-      .map((record) => ({record, store: listing.placedIn.get(record) ?? listing.store}))
-      .sort((a, b) => a.record.server.localeCompare(b.record.server) || a.record.realm.localeCompare(b.record.realm) || a.record.username.localeCompare(b.record.username))
-    // Renewal is due where `env` and `ticket` (default --min-valid) would renew.
-    const options = {now: this.io.now(), renewBeforeSeconds: DEFAULT_MIN_VALID_SECONDS}
-    const statuses = statusJson(sources, options)
-    const exitCode = statusExitCode(statuses, listing.selected)
-    const hint = exitCode === 0 ? undefined : statusLoginHint(listing.selected)
-    return {json: statuses, text: renderStatusTable(sources, {...options, timeZone: timeZoneOf(this.io.env)}), hint, exitCode}
+    const {statusResult} = await import('../cli/status-result.js')
+    return statusResult(flags, this.io)
   }
 }
