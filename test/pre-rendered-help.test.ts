@@ -50,9 +50,15 @@ describe('pre-rendered help', () => {
     expect(fast.stdout).toContain(`${process.platform}-${process.arch} node-${process.version}`)
   })
 
-  test.each([[['env', '--help', '--json']], [['nope', '--help']], [['--help', 'env']], [['help']]])('%j is left to oclif', async (args) => {
+  test.each([[['env', '--help', '--json']], [['--help', 'env']], [['help']]])('%j is left to oclif', async (args) => {
     const run = await help(args)
     expect(run.oclif).toBe(true)
+  })
+
+  test('an unknown command with --help has no rendered text: the command-line check refuses it (exit 2)', async () => {
+    const run = await help(['nope', '--help'])
+    expect(run.code).toBe(2)
+    expect(run.stdout).not.toContain('USAGE')
   })
 
   test('only plain help requests have a rendered text', () => {

@@ -4,7 +4,7 @@ import {ticketExpiresAt, usableSecondsLeft} from '../pve/ticket.js'
 import type {TicketStore, StoreKind} from '../store/ticket-store.js'
 import {findSession} from '../store/ticket-store.js'
 import {deletePveToken, listPveTokens, type PveRequester} from '../pve/api-tokens.js'
-import {describeListedToken, mintApiToken, type ApiToken, type ApiTokenOptions, type ListedApiToken} from './api-token.js'
+import type {ApiToken, ApiTokenOptions, ListedApiToken} from './api-token.js'
 import {mayRenewSilently, RENEW_BEFORE_SECONDS} from './renewal-policy.js'
 import {keyOf, renewRecord} from './renew-ticket.js'
 import type {KeepAliveOptions, SessionLogger, SessionRequestOptions, SessionSource} from './session-options.js'
@@ -109,6 +109,8 @@ export class Session {
    */
   async createApiToken(options: ApiTokenOptions = {}): Promise<ApiToken> {
     this.checkOpen()
+    // Loaded on use: it brings node:crypto and node:os, which a session read from the cache never needs.
+    const {mintApiToken} = await import('./api-token.js')
     return mintApiToken(this.requester(), this.username, options, {now: this.now})
   }
 
@@ -132,7 +134,7 @@ export class Session {
   /** The user's API tokens at PVE (never their secrets), with pve-login's marker on the ones it created. */
   async listApiTokens(): Promise<ListedApiToken[]> {
     this.checkOpen()
-    const tokens = await listPveTokens(this.requester(), this.username)
+    const [{describeListedToken}, tokens] = await Promise.all([import('./api-token.js'), listPveTokens(this.requester(), this.username)])
     return tokens.map((info) => describeListedToken(this.username, info)).sort((a, b) => a.tokenId.localeCompare(b.tokenId))
   }
 
