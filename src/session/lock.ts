@@ -34,8 +34,8 @@ export async function acquireSessionLock(stateDir: string, key: SessionKey, opti
   const target = lockPath(stateDir, key)
   const deadline = Date.now() + (options.waitTimeoutMs ?? 600_000)
   let told = false
-  // Short pauses: a renewal takes a few hundred milliseconds, and a waiter that slept 250 ms past its end was most
-  // of the wait of 50 concurrent `env`s. A retry is one mkdir, so polling every 10-40 ms costs nothing measurable.
+  // Short pauses: a renewal takes a few hundred milliseconds, and with pauses growing to 250 ms a waiter could sleep
+  // on for most of that after the holder was done. A retry is one mkdir, so polling every 10-40 ms costs little.
   for (let pause = 10; ; pause = Math.min(pause * 2, 40)) {
     if (options.signal?.aborted) throw new AbortedError()
     try {
