@@ -65,7 +65,8 @@ export {
 // Lower-level pieces for callers that manage sessions themselves: one interactive login without cache or lock
 // (`login` above is the session-aware one most callers want), and the PVE HTTP client with its TLS trust. The
 // listener, callback waiting and browser launching stay internal: they are free to change.
-export {browserLogin, type LoginClient, type LoginOptions} from './login/login-flow.js'
+export {browserLogin} from './login/browser-login-entry.js'
+export type {LoginClient, LoginOptions} from './login/login-flow.js'
 export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   PveClient,

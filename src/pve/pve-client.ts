@@ -1,4 +1,3 @@
-import {STATUS_CODES} from 'node:http'
 import type {Dispatcher} from 'undici'
 import {
   AbortedError,
@@ -187,7 +186,9 @@ export class PveClient {
       }
       throw await this.#connectionError(error, step)
     }
-    return this.#unwrap<T>(step, status, reason, contentType, text)
+    // node:http only for its reason phrases, and only for a failure: this module is imported with the package.
+    const standardReason = status >= 200 && status < 300 ? undefined : (await import('node:http')).STATUS_CODES[status]
+    return this.#unwrap<T>(step, status, reason, contentType, text, standardReason)
   }
 
   /** The realms of the login box (no authentication needed). */
@@ -248,7 +249,7 @@ export class PveClient {
     if (this.#ownsDispatcher) await this.dispatcher.destroy()
   }
 
-  #unwrap<T>(step: string, status: number, reason: string, contentType: string, text: string): T {
+  #unwrap<T>(step: string, status: number, reason: string, contentType: string, text: string, standardReason: string | undefined): T {
     const json = contentType.includes('json') ? parseJson(text) : undefined
     if (status >= 200 && status < 300) {
       if (!isEnvelope(json)) throw new PveApiError(status, `${step} did not answer with PVE's JSON`, undefined, {hint: proxyHint(this.server)})
@@ -256,7 +257,7 @@ export class PveClient {
     }
     // Since pve-http-server 5.2.0 the envelope carries `message`; before, only the reason phrase had it.
     const envelope = isEnvelope(json) ? json : undefined
-    const message = clip(firstLine(typeof envelope?.message === 'string' ? envelope.message : '') || firstLine(reason) || STATUS_CODES[status] || 'error')
+    const message = clip(firstLine(typeof envelope?.message === 'string' ? envelope.message : '') || firstLine(reason) || standardReason || 'error')
     const errors = envelope && isStringMap(envelope.errors) ? clipErrors(envelope.errors) : undefined
     // Anything that is not PVE's JSON (a reverse proxy's HTML page, mostly) is summarised, never shown.
     const fromProxy = status >= 500 && !envelope && text.trim() !== ''

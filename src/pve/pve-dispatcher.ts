@@ -1,4 +1,3 @@
-import {lookup as dnsLookup} from 'node:dns/promises'
 import {createRequire} from 'node:module'
 import {isIP} from 'node:net'
 import type {TLSSocket} from 'node:tls'
@@ -72,7 +71,8 @@ export function createPveDispatcher(options: PveDispatcherOptions): Dispatcher {
 }
 
 async function lookupFirstAddress(hostname: string): Promise<string> {
-  return (await dnsLookup(hostname)).address
+  const {lookup} = await import('node:dns/promises')
+  return (await lookup(hostname)).address
 }
 
 function pinnedAddressConnector(base: buildConnector.connector, lookup: HostLookup): buildConnector.connector {

@@ -1,5 +1,5 @@
 import {closeSync, constants, fstatSync, openSync, readSync} from 'node:fs'
-import {connect as tlsConnect, type ConnectionOptions, type TLSSocket} from 'node:tls'
+import type {ConnectionOptions, TLSSocket} from 'node:tls'
 import {InvalidInputError, TlsVerificationError} from '../errors.js'
 
 /**
@@ -166,10 +166,12 @@ export function certificateChangedError(server: string, fingerprint: string | un
  * Reads the SHA-256 fingerprint of the certificate a server presents, accepting any certificate and sending nothing.
  * For the one case where the failing connection could not show it (a dispatcher that rejected inside the handshake).
  */
-export function probeFingerprint(
+export async function probeFingerprint(
   target: {host: string; port: number; servername?: string},
   timeoutMs = 5000,
 ): Promise<string | undefined> {
+  // node:tls loads here: this module is imported with the package, and most runs never probe.
+  const {connect: tlsConnect} = await import('node:tls')
   return new Promise((resolve) => {
     const socket = tlsConnect({
       host: target.host,
