@@ -4,34 +4,22 @@
  * a bidi override, and a cluster name with the same; no ESC, BEL or bidi control may appear in what pve-login
  * prints in text mode (login summary, status table, logout report, refresh, renewal warnings).
  */
-import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
+import {beforeAll, describe, expect, test} from '@jest/globals'
 
 import {ESCAPE_USER} from './sandbox/idp-accounts.js'
-import {forgetClockOffsets, makeTempDir, removeDir, runCli, seedLogin, type CliResult} from './helpers/cli.js'
-import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
+import {forgetClockOffsets, runCli, seedLogin, useTempHomes, type CliResult} from './helpers/cli.js'
+import {useSandbox} from './helpers/sandbox.js'
 
 const HOSTILE_CLUSTER = 'lab\x1b[2J\x1b]0;owned\x07\x1b]52;c;cHduZWQ=\x07\u2066'
 // eslint-disable-next-line no-control-regex -- the point is to find raw control characters
 const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/
 
-let sandbox: SandboxProcess
-const homes: string[] = []
+const sandbox = useSandbox({resetAfterEach: false})
+const {newHome} = useTempHomes()
 
 beforeAll(async () => {
-  sandbox = await startSandboxProcess()
   await sandbox.setClusterName(HOSTILE_CLUSTER)
-}, 60_000)
-
-afterAll(async () => {
-  await sandbox?.stop()
-  for (const home of homes) await removeDir(home)
 })
-
-async function newHome(): Promise<string> {
-  const home = await makeTempDir()
-  homes.push(home)
-  return home
-}
 
 function expectClean(result: CliResult): void {
   expect(result.stdout).not.toMatch(RAW)

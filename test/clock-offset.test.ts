@@ -4,36 +4,17 @@
  * neither breaks every command, nor renews on every call, nor has `env` hand out tickets PVE already rejects.
  * Plus `--max-session`: no silent renewal once the browser login is older than that.
  */
-import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/globals'
+import {describe, expect, test} from '@jest/globals'
 
 import {LoginRequiredError} from '../src/errors.js'
 import {getSession, login} from '../src/session/get-session.js'
-import {copyHome, countRequests, editStoredSessions, forgetClockOffsets, makeTempDir, removeDir, runCli, seedLogin} from './helpers/cli.js'
-import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
+import {countRequests, editStoredSessions, forgetClockOffsets, runCli, seedLogin, useTempHomes} from './helpers/cli.js'
+import {useSandbox} from './helpers/sandbox.js'
 
 const TICKET_PATH = '/api2/json/access/ticket'
 
-let sandbox: SandboxProcess
-const homes: string[] = []
-
-beforeAll(async () => {
-  sandbox = await startSandboxProcess()
-}, 60_000)
-
-afterEach(async () => {
-  await sandbox.reset()
-})
-
-afterAll(async () => {
-  await sandbox?.stop()
-  for (const home of homes) await removeDir(home)
-})
-
-async function newHome(): Promise<string> {
-  const home = await makeTempDir()
-  homes.push(home)
-  return home
-}
+const sandbox = useSandbox()
+const {newHome, homeLike} = useTempHomes()
 
 /** Logs in (through the CLI, robot browser) while the sandbox PVE's clock is `offsetSeconds` off this machine's. */
 async function loginWithServerClock(offsetSeconds: number): Promise<{home: string; stderr: string}> {
@@ -143,8 +124,7 @@ describe('--max-session', () => {
   }, 60_000)
 
   test('within --max-session the renewal goes on as usual', async () => {
-    const home = await copyHome(await oldLoginHome())
-    homes.push(home)
+    const home = await homeLike(await oldLoginHome())
 
     const result = await env(home, ['--max-session', '4h'])
 
