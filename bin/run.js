@@ -1,43 +1,78 @@
 #!/usr/bin/env node
-import {withDefaultCommand} from './default-command.js'
-
-const argv = withDefaultCommand(process.argv.slice(2))
+// No static imports here: each ES module costs a cached `pve-login env` about 1 ms, some 5% of its whole run
+// (measured on 2 cores with Node 20), so this file loads only what the command line in front of it needs.
+const given = process.argv.slice(2)
+const wantsHelp = given.includes('--help') || given.includes('-h')
 
 let served = false
-// Help text only changes with a release: the build rendered it with oclif (src/cli/pre-rendered-help.ts).
-if (argv.includes('--help') || argv.includes('-h')) {
-  const {printPreRenderedHelp} = await import('../dist/cli/pre-rendered-help.js')
-  served = printPreRenderedHelp(argv)
-}
 // env, ticket, status and api run in scripts, often in loops: serve them without loading oclif when the argv allows it.
-if (!served && ['env', 'ticket', 'status', 'api'].includes(argv[0]) && !argv.includes('--help') && !argv.includes('-h')) {
-  // dist/fast/ is the same code bundled into few modules at build (scripts/fast-path-bundle.js); dist/cli/ serves
-  // a build made with tsc alone.
-  const {runFastPath} = await import('../dist/fast/fast-path.js').catch((error) => {
-    if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error
-    return import('../dist/cli/fast-path.js')
-  })
-  served = await runFastPath(argv)
+if (!wantsHelp && ['env', 'ticket', 'status', 'api'].includes(given[0])) {
+  // dist/cli/ serves a build made with tsc alone.
+  const {runFastPath} = loadFastPathBundle() ?? (await import('../dist/cli/fast-path.js'))
+  served = await runFastPath(given)
 }
 if (!served) {
-  // Mistyped commands, stray words and `help …` are settled from the manifests, in pve-login's words.
-  const {checkCommandLine} = await import('../dist/cli/command-line-check.js')
-  const verdict = await checkCommandLine(argv)
-  if (verdict.kind === 'error') {
-    const {reportError} = await import('../dist/cli/error-report.js')
-    const report = reportError(verdict.error, process.env)
-    if (argv.includes('--json')) process.stdout.write(JSON.stringify(report.json) + '\n')
-    else process.stderr.write(report.text)
-    process.exitCode = report.exitCode
-  } else {
-    const {execute, settings} = await import('@oclif/core')
-    // This entry point runs the compiled dist/ (bin/dev.js is the TypeScript one). Without this, oclif looks for
-    // TypeScript when NODE_ENV is test or development and warns on stderr that it cannot find it.
-    settings.enableAutoTranspile = false
-    await execute({args: verdict.argv, dir: import.meta.url})
+  const {withDefaultCommand} = await import('./default-command.js')
+  const argv = withDefaultCommand(given)
+  // Help text only changes with a release: the build rendered it with oclif (src/cli/pre-rendered-help.ts).
+  if (wantsHelp) {
+    const {printPreRenderedHelp} = await import('../dist/cli/pre-rendered-help.js')
+    served = printPreRenderedHelp(argv)
+  }
+  if (!served) {
+    // Mistyped commands, stray words and `help …` are settled from the manifests, in pve-login's words.
+    const {checkCommandLine} = await import('../dist/cli/command-line-check.js')
+    const verdict = await checkCommandLine(argv)
+    if (verdict.kind === 'error') {
+      const {reportError} = await import('../dist/cli/error-report.js')
+      const report = reportError(verdict.error, process.env)
+      if (argv.includes('--json')) process.stdout.write(JSON.stringify(report.json) + '\n')
+      else process.stderr.write(report.text)
+      process.exitCode = report.exitCode
+    } else {
+      const {execute, settings} = await import('@oclif/core')
+      // This entry point runs the compiled dist/ (bin/dev.js is the TypeScript one). Without this, oclif looks for
+      // TypeScript when NODE_ENV is test or development and warns on stderr that it cannot find it.
+      settings.enableAutoTranspile = false
+      await execute({args: verdict.argv, dir: import.meta.url})
+    }
   }
 }
 // The command is done. Whatever it leaves pending (a keychain call past its deadline, a connection still closing)
 // must not keep `eval "$(pve-login env)"` or `pve-login exec -- …` waiting: once the output is out, end.
 await new Promise((resolve) => process.stdout.write('', () => process.stderr.write('', resolve)))
 process.exit()
+
+/**
+ * dist/fast/fast-path.cjs, the fast path's small bundle (scripts/fast-path-bundle.js), compiled from the V8 code cache
+ * the build made for it (scripts/fast-path-code-cache.js): compiling the bundle, and then each function as it is
+ * first called, cost a cached `env` more than its work (~1.44× `node -e 0` without the cache, ~1.25× with it). The
+ * file is one function expression taking CommonJS's arguments. V8 checks the cache against its version, its flags and
+ * the source and ignores one that does not match (another Node, V8 flags in NODE_OPTIONS, a rebuilt bundle): the
+ * source is then compiled as usual. Builtins come from process.getBuiltinModule: `import` would build ES facades.
+ * Undefined when this build has no bundle.
+ */
+function loadFastPathBundle() {
+  const {readFileSync} = process.getBuiltinModule('node:fs')
+  const {dirname} = process.getBuiltinModule('node:path')
+  const {fileURLToPath} = process.getBuiltinModule('node:url')
+  const file = fileURLToPath(new URL('../dist/fast/fast-path.cjs', import.meta.url))
+  let source
+  try {
+    source = readFileSync(file, 'utf8')
+  } catch (error) {
+    if (error?.code === 'ENOENT') return undefined
+    throw error
+  }
+  let cachedData
+  try {
+    cachedData = readFileSync(`${file}.code-cache`)
+  } catch {
+    // No cache: compiled from the source.
+  }
+  const {Script} = process.getBuiltinModule('node:vm')
+  const {createRequire} = process.getBuiltinModule('node:module')
+  const module = {exports: {}}
+  new Script(source, {filename: file, cachedData}).runInThisContext()(module.exports, createRequire(file), module, file, dirname(file))
+  return module.exports
+}

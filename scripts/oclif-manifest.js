@@ -8,6 +8,7 @@ import {Plugin} from '@oclif/core'
 
 import {COMMANDS} from '../dist/commands/index.js'
 import {bundleFastPath} from './fast-path-bundle.js'
+import {writeFastPathCodeCache} from './fast-path-code-cache.js'
 import {renderHelpTexts} from './help-text.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -39,6 +40,7 @@ process.stderr.write(`oclif.manifest.json: ${Object.keys(plugin.manifest.command
 
 // After the table: the bundle copies it.
 await bundleFastPath()
+writeFastPathCodeCache()
 // Last: oclif renders the help texts from everything above.
 const helpTexts = await renderHelpTexts(Object.keys(plugin.manifest.commands).filter((id) => /^[a-z][a-z-]*$/.test(id)))
 process.stderr.write(`dist/help: ${helpTexts} help texts\n`)

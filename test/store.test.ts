@@ -1,5 +1,6 @@
 import {execFile} from 'node:child_process'
-import {mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile} from 'node:fs/promises'
+import {createHash} from 'node:crypto'
+import {mkdir, mkdtemp, readdir, rename, rm, stat, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -127,6 +128,24 @@ describe('keychain store (real Secret Service)', () => {
       expect(JSON.parse(stdout)).toEqual(mine)
     } finally {
       expect(await store.remove(sessionAccount(mine))).toBe(true)
+    }
+  })
+
+  keychainTest('a keychain session indexed by an earlier build (SHA-256 file names) is still found, and its entry moves to the current name', async () => {
+    const mine = record({server: `https://store-legacy-${process.pid}.example:8006`})
+    const key = {server: mine.server, realm: 'cli'}
+    await openStore({choice: 'keychain', stateDir: home}).save(mine)
+    try {
+      const [current] = await readdir(join(home, 'index'))
+      const legacy = `${createHash('sha256').update(`${mine.server}\n${mine.realm}`).digest('hex').slice(0, 32)}.json`
+      expect(current).not.toBe(legacy)
+      await rename(join(home, 'index', current!), join(home, 'index', legacy))
+
+      // auto, as everyday commands open it: without the index entry it would look in the file store only.
+      expect(findSession(await openStore({stateDir: home}).find(key), key)).toEqual(mine)
+      expect(await readdir(join(home, 'index'))).toEqual([current])
+    } finally {
+      await openStore({choice: 'keychain', stateDir: home}).remove(sessionAccount(mine))
     }
   })
 })

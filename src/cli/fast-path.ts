@@ -12,9 +12,9 @@ import {parseArgs, type ParseArgsConfig} from 'node:util'
 import type {CommandResult} from './command-result.js'
 import {runCommand} from './command-run.js'
 import {processIO, wantsJson, type CliIO} from './io.js'
-import {envResult, ticketResult, type EnvFlags, type TicketFlags} from './script-output.js'
-import {statusResult, type StatusFlags} from './status-result.js'
-import {apiResult, type ApiFlags} from './api-result.js'
+import type {EnvFlags, TicketFlags} from './script-output.js'
+import type {StatusFlags} from './status-result.js'
+import type {ApiFlags} from './api-result.js'
 
 /** A flag as oclif.manifest.json describes it (the fields this parser reads). */
 export interface ManifestFlag {
@@ -50,11 +50,12 @@ type FastCommand = (argv: ParsedArgv, signal: AbortSignal, io: CliIO) => Promise
 export const FAST_COMMAND_IDS = ['env', 'ticket', 'status', 'api'] as const
 type FastCommandId = (typeof FAST_COMMAND_IDS)[number]
 
+// Each command loads only its own modules: a cached `env` must not pay for parsing an API request or drawing a table.
 const FAST_COMMANDS: Record<FastCommandId, FastCommand> = {
-  env: ({flags}, signal, io) => envResult(flags as EnvFlags, signal, io),
-  ticket: ({flags}, signal, io) => ticketResult(flags as TicketFlags, signal, io),
-  status: ({flags}, _signal, io) => statusResult(flags as StatusFlags, io),
-  api: ({flags, args}, signal, io) => apiResult(args[0]!, flags as ApiFlags, signal, io),
+  env: async ({flags}, signal, io) => (await import('./script-output.js')).envResult(flags as EnvFlags, signal, io),
+  ticket: async ({flags}, signal, io) => (await import('./script-output.js')).ticketResult(flags as TicketFlags, signal, io),
+  status: async ({flags}, _signal, io) => (await import('./status-result.js')).statusResult(flags as StatusFlags, io),
+  api: async ({flags, args}, signal, io) => (await import('./api-result.js')).apiResult(args[0]!, flags as ApiFlags, signal, io),
 }
 
 function isFastCommand(id: string | undefined): id is FastCommandId {

@@ -83,7 +83,7 @@ export class LoginProgressView {
       return
     }
     this.waiting = true
-    const {default: yoctoSpinner} = await import('yocto-spinner')
+    const yoctoSpinner = await (await import('./spinner.js')).loadSpinner()
     // The login may have finished while the spinner module loaded.
     if (!this.waiting) return
     this.spinner = yoctoSpinner({text: text(), stream: this.io.stderr as NodeJS.WriteStream, handleSignals: false}).start() as unknown as Spinner

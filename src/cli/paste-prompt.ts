@@ -1,4 +1,4 @@
-import {clearScreenDown, createInterface, cursorTo, moveCursor, type Interface} from 'node:readline'
+import type {Interface} from 'node:readline'
 import {PassThrough} from 'node:stream'
 
 import type {LoginProgress} from '../login/login-flow.js'
@@ -23,24 +23,31 @@ export class PastePrompt {
   /** finish() ran: the wait is over, and pasting does not start again. */
   private done = false
   private promptText = ''
+  /** node:readline, loaded only where pasting is offered: every cached `env` builds a (disabled) prompt. */
+  private readonly readline: Promise<typeof import('node:readline')> | undefined
+  /** The loaded module, once the editor exists. */
+  private loadedReadline: typeof import('node:readline') | undefined
+  /** The editor is on its way (readline loading): the terminal is taken already. */
+  private editorLoading = false
 
   constructor(
     enabled: boolean,
     private readonly io: CliIO,
   ) {
     this.input = enabled ? new PassThrough() : undefined
+    this.readline = enabled ? import('node:readline') : undefined
   }
 
   /** A person can type or paste the address on this terminal, on the prompt line. */
   get onTerminal(): boolean {
-    return this.editor !== undefined
+    return this.editor !== undefined || this.editorLoading
   }
 
   /** Wraps a progress handler so the prompt starts reading when the URL is shown. */
   watch(handle: (event: LoginProgress) => void): (event: LoginProgress) => void {
     return (event) => {
-      if (this.input && !this.reading && !this.done) {
-        if (event.type === 'browser-unavailable' || (event.type === 'browser-opened' && this.io.terminal.stdin)) this.start(this.input)
+      if (this.input && this.readline && !this.reading && !this.done) {
+        if (event.type === 'browser-unavailable' || (event.type === 'browser-opened' && this.io.terminal.stdin)) void this.start(this.input, this.readline)
       }
       handle(event)
     }
@@ -48,8 +55,8 @@ export class PastePrompt {
 
   /** The prompt line's text (the countdown and what to do), redrawn with whatever was typed so far. */
   setPrompt(text: string): void {
-    if (!this.editor) return
     this.promptText = text
+    if (!this.editor) return
     this.editor.setPrompt(text)
     this.editor.prompt(true)
   }
@@ -89,14 +96,19 @@ export class PastePrompt {
     reading.destroy()
   }
 
-  private start(input: PassThrough): void {
+  private async start(input: PassThrough, loading: Promise<typeof import('node:readline')>): Promise<void> {
     this.reading = this.io.stdin()
     if (!(this.io.terminal.stdin && this.io.terminal.stderr)) {
       this.reading.pipe(input)
       return
     }
     this.terminalMode = true
-    const editor = createInterface({input: this.reading, output: this.io.stderr, terminal: true, prompt: ''})
+    this.editorLoading = true
+    const readline = (this.loadedReadline = await loading)
+    this.editorLoading = false
+    // The wait may have ended while readline loaded (finish() has let go of stdin then).
+    if (this.done || !this.reading) return
+    const editor = readline.createInterface({input: this.reading, output: this.io.stderr, terminal: true, prompt: ''})
     editor.on('line', (line) => input.write(`${line}\n`))
     // readline puts the terminal in raw mode, so Ctrl-C arrives as a key: hand it to the command's SIGINT handling.
     editor.on('SIGINT', () => process.emit('SIGINT', 'SIGINT'))
@@ -106,13 +118,20 @@ export class PastePrompt {
       input.end()
     })
     this.editor = editor
+    // A prompt set while readline loaded.
+    if (this.promptText) {
+      editor.setPrompt(this.promptText)
+      editor.prompt(true)
+    }
   }
 
   /** Back to the first row of the prompt (a long pasted address wraps) and clear from there down. */
   private clearPromptLine(editor: Interface): void {
+    const readline = this.loadedReadline
+    if (!readline) return
     const {rows} = editor.getCursorPos()
-    cursorTo(this.io.stderr, 0)
-    if (rows > 0) moveCursor(this.io.stderr, 0, -rows)
-    clearScreenDown(this.io.stderr)
+    readline.cursorTo(this.io.stderr, 0)
+    if (rows > 0) readline.moveCursor(this.io.stderr, 0, -rows)
+    readline.clearScreenDown(this.io.stderr)
   }
 }

@@ -7,7 +7,7 @@ import {findSession, type StoreListing, type TicketStore} from '../store/ticket-
 import {rememberProfile} from './profile-config.js'
 import {DEFAULT_MIN_VALID_SECONDS, mayRenewSilently, RENEWAL_RETRY_AFTER_SECONDS} from './renewal-policy.js'
 import {renewRecord} from './renew-ticket.js'
-import {Session} from './session.js'
+import type {Session} from './session.js'
 import type {LoginSessionOptions, SessionLogger, SessionOptions, SessionSource} from './session-options.js'
 import {clientFactory, createClient, openSettingsStore, systemClock} from './session-services.js'
 import type {SessionKey, SessionRecord} from './session-record.js'
@@ -30,6 +30,9 @@ export interface SessionRecordResult {
 export async function getSession(options: SessionOptions = {}): Promise<Session> {
   const found = await getSessionRecord(options)
   const client = await clientFactory(found.settings, options)
+  // The Session class (and what its API-token methods need) loads here, not with getSessionRecord, which the
+  // cached `env` and `ticket` use.
+  const {Session} = await import('./session.js')
   return new Session(found.record, found.source, client, found.store, found.settings, options.now ?? systemClock, options.logger, options.maxSessionSeconds)
 }
 

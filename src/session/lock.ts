@@ -1,10 +1,10 @@
-import {createHash} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {AbortedError, TimeoutError} from '../errors.js'
 import {ensurePrivateDirectory, writePrivateFileAtomic} from '../store/private-file.js'
+import {sessionSlotName} from '../store/session-slot-name.js'
 import type {SessionKey} from './session-record.js'
 
 /** A lock whose holder stopped refreshing it for this long is taken over: the holder crashed or was killed. */
@@ -73,7 +73,7 @@ export async function acquireSessionLock(stateDir: string, key: SessionKey, opti
 }
 
 function lockPath(stateDir: string, key: SessionKey): string {
-  return join(stateDir, 'locks', createHash('sha256').update(`${key.server}\n${key.realm}`).digest('hex').slice(0, 32))
+  return join(stateDir, 'locks', sessionSlotName(key.server, key.realm))
 }
 
 /**

@@ -1,4 +1,4 @@
-import {constants} from 'node:fs'
+import {closeSync, constants, fstatSync, openSync, readSync} from 'node:fs'
 import {lstat, mkdir, open, rename, rm} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
@@ -48,12 +48,14 @@ export class UnreadableFileError extends Error {
 /**
  * Reads one of pve-login's own small files: undefined when it does not exist. Never follows a symlink (O_NOFOLLOW),
  * never blocks on a FIFO or device (O_NONBLOCK, regular files only), never reads more than maxBytes: a planted or
- * damaged entry costs an UnreadableFileError, not a hang or the machine's memory.
+ * damaged entry costs an UnreadableFileError, not a hang or the machine's memory. Synchronous inside: a read of a
+ * few hundred bytes through the thread pool costs four event-loop round trips (open, stat, read, close), which a
+ * cached `env` would pay for every file it reads.
  */
 export async function readPrivateFile(path: string, maxBytes: number): Promise<string | undefined> {
-  let handle
+  let fd: number
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return undefined
@@ -62,19 +64,20 @@ export async function readPrivateFile(path: string, maxBytes: number): Promise<s
     throw new UnreadableFileError(path, (error as Error).message)
   }
   try {
-    const stats = await handle.stat()
+    const stats = fstatSync(fd)
     if (!stats.isFile()) throw new UnreadableFileError(path, stats.isDirectory() ? 'a folder, not a file' : 'not a regular file')
     if (stats.size > maxBytes) throw new UnreadableFileError(path, `larger than ${maxBytes} bytes`)
-    const buffer = Buffer.alloc(maxBytes + 1)
+    // One byte more than allowed: a file that grew after fstat is caught by reading that byte.
+    const buffer = Buffer.allocUnsafe(maxBytes + 1)
     let length = 0
     for (;;) {
-      const {bytesRead} = await handle.read(buffer, length, buffer.length - length, null)
+      const bytesRead = readSync(fd, buffer, length, buffer.length - length, null)
       if (bytesRead === 0) break
       length += bytesRead
       if (length > maxBytes) throw new UnreadableFileError(path, `larger than ${maxBytes} bytes`)
     }
-    return buffer.subarray(0, length).toString('utf8')
+    return buffer.toString('utf8', 0, length)
   } finally {
-    await handle.close()
+    closeSync(fd)
   }
 }

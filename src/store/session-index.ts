@@ -5,12 +5,12 @@
  * one keychain lookup (the keychain is never asked to list its items), and let the "no keychain here" decision be
  * made and said once per machine instead of on every command.
  */
-import {createHash} from 'node:crypto'
-import {readdir, rm} from 'node:fs/promises'
+import {readdir, rename, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import type {SessionKey} from '../session/session-record.js'
 import {readPrivateFile, writePrivateFileAtomic} from './private-file.js'
+import {legacySessionSlotName, sessionSlotName} from './session-slot-name.js'
 
 /** Where a session's secret is kept. */
 export type PlacedIn = 'keychain' | 'file'
@@ -40,11 +40,6 @@ export interface KeychainState {
 
 const MAX_INDEX_FILE_BYTES = 64 * 1024
 
-/** Stable file name of a session slot (also names its lock, src/session/lock.ts). */
-export function sessionKeyHash(key: SessionKey): string {
-  return createHash('sha256').update(`${key.server}\n${key.realm}`).digest('hex').slice(0, 32)
-}
-
 export class SessionIndex {
   private readonly directory: string
   private readonly keychainFile: string
@@ -55,8 +50,16 @@ export class SessionIndex {
   }
 
   async read(key: SessionKey): Promise<IndexEntry | undefined> {
-    const entry = parseEntry(await readPrivateFile(this.pathOf(key), MAX_INDEX_FILE_BYTES))
+    const entry = parseEntry(await readPrivateFile(this.pathOf(key), MAX_INDEX_FILE_BYTES)) ?? (await this.moveLegacyEntry(key))
     return entry && entry.server === key.server && entry.realm === key.realm ? entry : undefined
+  }
+
+  /** An entry an earlier build wrote under its old name, moved to the current one (so a keychain session stays found). */
+  private async moveLegacyEntry(key: SessionKey): Promise<IndexEntry | undefined> {
+    const legacy = join(this.directory, `${await legacySessionSlotName(key.server, key.realm)}.json`)
+    const entry = parseEntry(await readPrivateFile(legacy, MAX_INDEX_FILE_BYTES).catch(() => undefined))
+    if (entry) await rename(legacy, this.pathOf(key)).catch(() => {})
+    return entry
   }
 
   async write(entry: IndexEntry): Promise<void> {
@@ -103,7 +106,7 @@ export class SessionIndex {
   }
 
   private pathOf(key: SessionKey): string {
-    return join(this.directory, `${sessionKeyHash(key)}.json`)
+    return join(this.directory, `${sessionSlotName(key.server, key.realm)}.json`)
   }
 }
 
