@@ -7,8 +7,9 @@ import {fileURLToPath} from 'node:url'
 import {Plugin} from '@oclif/core'
 
 import {COMMANDS} from '../dist/commands/index.js'
-import {bundleFastPath} from './fast-path-bundle.js'
-import {writeFastPathCodeCache} from './fast-path-code-cache.js'
+import {writeCodeCache} from './code-cache.js'
+import {bundleFastPath, FAST_PATH_DIR, FAST_PATH_FILE} from './fast-path-bundle.js'
+import {bundleLibrary, LIBRARY_DIR, LIBRARY_FILE} from './library-bundle.js'
 import {renderHelpTexts} from './help-text.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -40,7 +41,9 @@ process.stderr.write(`oclif.manifest.json: ${Object.keys(plugin.manifest.command
 
 // After the table: the bundle copies it.
 await bundleFastPath()
-writeFastPathCodeCache()
+writeCodeCache(new URL(FAST_PATH_FILE, FAST_PATH_DIR), 'fast-path')
+await bundleLibrary()
+writeCodeCache(new URL(LIBRARY_FILE, LIBRARY_DIR), 'library')
 // Last: oclif renders the help texts from everything above.
 const helpTexts = await renderHelpTexts(Object.keys(plugin.manifest.commands).filter((id) => /^[a-z][a-z-]*$/.test(id)))
 process.stderr.write(`dist/help: ${helpTexts} help texts\n`)

@@ -15,7 +15,8 @@ import * as publicApi from '../src/index.js'
  * TypeScript consumer. Needs `npm run build` first (npm test does it).
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const DIST_ENTRY = join(ROOT, 'dist', 'index.js')
+/** The package's entry (package.json exports): a small module over the bundle (scripts/library-bundle.js). */
+const DIST_ENTRY = join(ROOT, 'dist', 'lib', 'index.js')
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
 /** Records every module the ESM loader resolves (CommonJS modules that ESM pulls in land in require.cache). */
 const MODULE_LOG_HOOKS = pathToFileURL(join(ROOT, 'test', 'fixtures', 'module-log', 'register.mjs')).href

@@ -1,0 +1,77 @@
+// Writes `<bundle>.code-cache` next to a hot bundle (scripts/two-layer-bundle.js): V8's compiled code for it once it
+// has done its common case, so the functions that case runs are in the cache too, not only the top level. For the
+// fast path: a cached `env` and `ticket`; for the library: import and getSession() from the cache. It runs in a
+// process of its own with no Node or V8 options, as pve-login runs: V8 takes a cache only under the flags it was
+// made with. The session it reads lives in a throwaway home and names a server that is never contacted.
+import {spawnSync} from 'node:child_process'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {createRequire} from 'node:module'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {Script} from 'node:vm'
+
+const WARM_UP = '--warm-up'
+
+/** What each bundle does in its warm-up, given its exports. */
+const WARM_UPS = {
+  'fast-path': async ({runFastPath}) => {
+    for (const argv of [['env'], ['ticket']]) {
+      if (!(await runFastPath(argv))) throw new Error(`the fast path did not serve ${argv.join(' ')}`)
+      if (process.exitCode) throw new Error(`${argv.join(' ')} failed during the warm-up (exit ${process.exitCode})`)
+    }
+  },
+  library: async ({getSession}) => {
+    const session = await getSession({interactive: false})
+    await session.close()
+  },
+}
+
+if (process.argv[2] === WARM_UP) {
+  await warmUp(process.argv[3], process.argv[4])
+  process.exit()
+}
+
+/** Runs the warm-up named `kind` for the bundle at `bundleUrl` in a clean process; throws with its stderr when it fails. */
+export function writeCodeCache(bundleUrl, kind) {
+  const env = {...process.env}
+  delete env['NODE_OPTIONS']
+  const args = [fileURLToPath(import.meta.url), WARM_UP, fileURLToPath(bundleUrl), kind]
+  const result = spawnSync(process.execPath, args, {env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
+  if (result.status !== 0) throw new Error(`writing the code cache of ${fileURLToPath(bundleUrl)} failed:\n${result.stderr}`)
+}
+
+async function warmUp(bundle, kind) {
+  const home = await mkdtemp(join(tmpdir(), 'pve-login-code-cache-'))
+  try {
+    Object.assign(process.env, {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file'})
+    await writeCachedSession(home)
+    // As bin/run.js and dist/lib/index.js load it.
+    const script = new Script(await readFile(bundle, 'utf8'), {filename: bundle})
+    const module = {exports: {}}
+    script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle))
+    await WARM_UPS[kind](module.exports)
+    await writeFile(`${bundle}.code-cache`, script.createCachedData())
+  } finally {
+    await rm(home, {recursive: true, force: true})
+  }
+}
+
+/** A session as a login leaves it (file store, remembered profile), for a server that does not exist. */
+async function writeCachedSession(home) {
+  const {FileStore} = await import('../dist/store/file-store.js')
+  const {rememberProfile} = await import('../dist/session/profile-config.js')
+  const server = 'https://pve.invalid:8006'
+  const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000)
+  const hexTime = (issuedAt.getTime() / 1000).toString(16).toUpperCase()
+  await rememberProfile(home, 'default', {server, realm: 'warm-up'})
+  await new FileStore(join(home, 'sessions')).save({
+    server,
+    realm: 'warm-up',
+    username: 'build@warm-up',
+    ticket: `PVE:build@warm-up:${hexTime}::${'A'.repeat(342)}==`,
+    csrfToken: `${hexTime}:${'B'.repeat(43)}`,
+    issuedAt: issuedAt.toISOString(),
+    loginAt: issuedAt.toISOString(),
+  })
+}
