@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 // No static imports here: each ES module costs a cached `pve-login env` about 1 ms, some 5% of its whole run
 // (measured on 2 cores with Node 20), so this file loads only what the command line in front of it needs.
+const FAST_COMMANDS = ['env', 'ticket', 'status', 'api', 'login']
 const given = process.argv.slice(2)
 const wantsHelp = given.includes('--help') || given.includes('-h')
+// `pve-login` and `pve-login --realm x` mean `pve-login login …`; a cached `env` does not pay for finding that out.
+const argv = FAST_COMMANDS.includes(given[0]) ? given : (await import('./default-command.js')).withDefaultCommand(given)
 
 let served = false
-// env, ticket, status and api run in scripts, often in loops: serve them without loading oclif when the argv allows it.
-if (!wantsHelp && ['env', 'ticket', 'status', 'api'].includes(given[0])) {
+// env, ticket, status and api run in scripts, often in loops, and a login's wait for the browser is felt: serve them
+// without loading oclif when the argv allows it.
+if (!wantsHelp && FAST_COMMANDS.includes(argv[0])) {
   // dist/cli/ serves a build made with tsc alone.
   const {runFastPath} = loadFastPathBundle() ?? (await import('../dist/cli/fast-path.js'))
-  served = await runFastPath(given)
+  served = await runFastPath(argv)
 }
 if (!served) {
-  const {withDefaultCommand} = await import('./default-command.js')
-  const argv = withDefaultCommand(given)
   // Help text only changes with a release: the build rendered it with oclif (src/cli/pre-rendered-help.ts).
   if (wantsHelp) {
     const {printPreRenderedHelp} = await import('../dist/cli/pre-rendered-help.js')

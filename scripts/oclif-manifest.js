@@ -4,7 +4,7 @@
 import {writeFile} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
 
-import {Plugin} from '@oclif/core'
+import {Flags, Plugin} from '@oclif/core'
 
 import {COMMANDS} from '../dist/commands/index.js'
 import {writeCodeCache} from './code-cache.js'
@@ -17,10 +17,12 @@ const plugin = new Plugin({root, type: 'core', ignoreManifest: true, errorOnMani
 await plugin.load()
 await writeFile(new URL('../oclif.manifest.json', import.meta.url), JSON.stringify(plugin.manifest, null, 2) + '\n')
 
-// The fast path (src/cli/fast-path.ts) needs only the flags and arguments of the commands it serves (env, ticket, status, api), and only the fields its parser reads:
+// The fast path (src/cli/fast-path.ts) needs only the flags and arguments of the commands it serves (env, ticket, status, api, login), and only the fields its parser reads:
 // a 1 KiB table instead of parsing the 50 KiB manifest on every `pve-login env`.
-const FAST_PATH_COMMANDS = ['env', 'ticket', 'status', 'api'] // as FAST_COMMAND_IDS there
-const FLAG_FIELDS = ['name', 'type', 'char', 'env', 'default', 'options', 'multiple', 'multipleNonGreedy', 'delimiter', 'allowNo', 'exclusive']
+const FAST_PATH_COMMANDS = ['env', 'ticket', 'status', 'api', 'login'] // as FAST_COMMAND_IDS there
+const FLAG_FIELDS = ['name', 'type', 'char', 'env', 'default', 'options', 'multiple', 'multipleNonGreedy', 'delimiter', 'allowNo', 'exclusive', 'integer']
+// Every Flags.integer() shares this parse function.
+const INTEGER_PARSE = Flags.integer().parse
 const table = {}
 for (const id of FAST_PATH_COMMANDS) {
   const command = plugin.manifest.commands[id]
@@ -29,8 +31,12 @@ for (const id of FAST_PATH_COMMANDS) {
   if (args.some(([, arg]) => !arg.required)) continue
   table[id] = {
     flags: Object.values(command.flags).map((manifestFlag) => {
-      // The manifest leaves out multipleNonGreedy; the command class has it.
-      const flag = {...manifestFlag, multipleNonGreedy: COMMANDS[id]?.flags?.[manifestFlag.name]?.multipleNonGreedy}
+      // The manifest leaves out multipleNonGreedy and what makes a flag an integer, with its bounds; the class has them.
+      const classFlag = COMMANDS[id]?.flags?.[manifestFlag.name]
+      const integer = classFlag?.parse === INTEGER_PARSE ? Object.fromEntries(['min', 'max'].filter((bound) => classFlag[bound] !== undefined).map((bound) => [bound, classFlag[bound]])) : undefined
+      // The manifest also drops a boolean's default (login's --browser is true unless --no-browser).
+      const staticDefault = typeof classFlag?.default === 'function' ? undefined : classFlag?.default
+      const flag = {default: staticDefault, ...manifestFlag, multipleNonGreedy: classFlag?.multipleNonGreedy, integer}
       return Object.fromEntries(FLAG_FIELDS.filter((field) => flag[field] !== undefined).map((field) => [field, flag[field]]))
     }),
     args: args.map(([name]) => name),

@@ -155,3 +155,43 @@ describe('api: the fast path parses flags and PATH as oclif does', () => {
     }
   })
 })
+
+/**
+ * login runs on the fast path too (the time to the browser is felt). Its shape is the build's table, which has what
+ * the manifest lacks: --timeout is an integer from 10 to 590, and --browser is true unless --no-browser.
+ */
+describe('login: the fast path parses as oclif does', () => {
+  const tableFile = join(REPOSITORY_ROOT, 'dist', 'fast', 'fast-path-flags.json')
+  const rows: Row[] = [
+    {args: [], fast: 'same'},
+    {args: ['--server', 'pve.example.com', '--realm', 'entra-cli'], fast: 'same'},
+    {args: ['--no-browser', '--port', '8400,8401', '--redirect-host', 'localhost'], fast: 'same'},
+    {args: ['--timeout', '60', '--json', '--include-ticket'], fast: 'same'},
+    {args: ['--timeout=590', '--browser-command', 'firefox --private-window'], fast: 'same'},
+    {args: ['--login-node', 'https://node2.example.com:8006', '--fingerprint', 'AB:CD'], fast: 'same'},
+    {args: [], env: {PVE_LOGIN_SERVER: 'pve.example.com', PVE_LOGIN_REALM: 'cli'}, fast: 'same'},
+    {args: ['--timeout', '5'], fast: 'defer'},
+    {args: ['--timeout', '591'], fast: 'defer'},
+    {args: ['--timeout', 'soon'], fast: 'defer'},
+    {args: ['--timeout', '1e2'], fast: 'defer'},
+    {args: ['--redirect-host', 'example.com'], fast: 'defer'},
+    {args: ['--bogus'], fast: 'defer'},
+    {args: ['extra-word'], fast: 'defer'},
+  ]
+  test.each(rows.map((row) => ({env: {}, ...row})))('$args with env $env', async ({args, env, fast}) => {
+    expect(existsSync(tableFile)).toBe(true)
+    const shape = (JSON.parse(readFileSync(tableFile, 'utf8')) as Record<string, CommandShape>)['login']!
+    const fastFlags = parseArgv(shape, [...args], env)?.flags
+    const oclif = await oclifFlags(COMMANDS.login.flags as Flag, [...args], env)
+    if (fast === 'same') {
+      expect(oclif).not.toBe('error')
+      expect(fastFlags).toEqual(oclif)
+    } else {
+      expect(fastFlags).toBeUndefined()
+    }
+  })
+
+  test('from the manifest alone (no build table), login is left to oclif: the bounds of --timeout are not in it', () => {
+    expect(parseFastPathFlags('login', [], {})).toBeUndefined()
+  })
+})

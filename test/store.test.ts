@@ -100,6 +100,15 @@ describe('file store', () => {
     const otherRealm = record({realm: 'ui', issuedAt: '2024-05-24T13:00:00.000Z'})
     expect(findSession({records: [older, otherRealm, newer], corrupt: []}, {server: newer.server, realm: 'cli'})).toBe(newer)
   })
+
+  test('two logins within one second (tickets carry whole seconds): the later browser login is the fresher', () => {
+    const issuedAt = '2024-05-24T12:00:00.000Z'
+    const first = record({issuedAt, loginAt: '2024-05-24T12:00:00.120Z', username: 'alice@cli'})
+    const second = record({issuedAt, loginAt: '2024-05-24T12:00:00.870Z', username: 'bob@cli'})
+    const key = {server: first.server, realm: 'cli'}
+    expect(findSession({records: [first, second], corrupt: []}, key)).toBe(second)
+    expect(findSession({records: [second, first], corrupt: []}, key)).toBe(second)
+  })
 })
 
 describe('the session bus address the Secret Service ping connects to', () => {

@@ -15,6 +15,7 @@ import {processIO, wantsJson, type CliIO} from './io.js'
 import type {EnvFlags, TicketFlags} from './script-output.js'
 import type {StatusFlags} from './status-result.js'
 import type {ApiFlags} from './api-result.js'
+import type {LoginFlags} from './login-result.js'
 
 /** A flag as oclif.manifest.json describes it (the fields this parser reads). */
 export interface ManifestFlag {
@@ -30,6 +31,8 @@ export interface ManifestFlag {
   delimiter?: string
   allowNo?: boolean
   exclusive?: string[]
+  /** oclif's Flags.integer, with its bounds: the build's table records them (the manifest does not). */
+  integer?: {min?: number; max?: number}
 }
 
 /** A command as the fast path needs to know it: its flags, and the names of its arguments (all required). */
@@ -47,7 +50,7 @@ export interface ParsedArgv {
 type FastCommand = (argv: ParsedArgv, signal: AbortSignal, io: CliIO) => Promise<CommandResult>
 
 /** The commands served here; scripts/oclif-manifest.js writes the flag table for the same list. */
-export const FAST_COMMAND_IDS = ['env', 'ticket', 'status', 'api'] as const
+export const FAST_COMMAND_IDS = ['env', 'ticket', 'status', 'api', 'login'] as const
 type FastCommandId = (typeof FAST_COMMAND_IDS)[number]
 
 // Each command loads only its own modules: a cached `env` must not pay for parsing an API request or drawing a table.
@@ -56,6 +59,8 @@ const FAST_COMMANDS: Record<FastCommandId, FastCommand> = {
   ticket: async ({flags}, signal, io) => (await import('./script-output.js')).ticketResult(flags as TicketFlags, signal, io),
   status: async ({flags}, _signal, io) => (await import('./status-result.js')).statusResult(flags as StatusFlags, io),
   api: async ({flags, args}, signal, io) => (await import('./api-result.js')).apiResult(args[0]!, flags as ApiFlags, signal, io),
+  // A login waits for a person anyway, but the time to the browser is felt: oclif's start-up is a fifth of it.
+  login: async ({flags}, signal, io) => (await import('./login-result.js')).loginResult(flags as unknown as LoginFlags, signal, io),
 }
 
 function isFastCommand(id: string | undefined): id is FastCommandId {
@@ -96,6 +101,8 @@ function readCommandShape(id: string): CommandShape | undefined {
   )
   const command = manifest?.commands[id]
   if (!command) return undefined
+  // An integer flag's bounds are only in the table: without them, such a command goes to oclif.
+  if (Object.values(command.flags).some((flag) => typeof flag.default === 'number')) return undefined
   const args = Object.entries(command.args ?? {})
   // An optional argument would need oclif's rules for what is left out; such a command goes to oclif.
   if (args.some(([, arg]) => !arg.required)) return undefined
@@ -147,6 +154,13 @@ export function parseArgv(shape: CommandShape, args: string[], env: NodeJS.Proce
     }
     const chosen = Array.isArray(value) ? value : [value]
     if (flag.options && chosen.some((item) => !flag.options!.includes(String(item)))) return undefined
+    if (flag.integer && typeof value === 'string') {
+      // As oclif's Flags.integer reads it; anything it would refuse is its to explain.
+      const number = /^-?\d+$/.test(value) ? Number.parseInt(value, 10) : Number.NaN
+      const {min, max} = flag.integer
+      if (Number.isNaN(number) || (min !== undefined && number < min) || (max !== undefined && number > max)) return undefined
+      value = number
+    }
     flags[flag.name] = value
   }
   for (const flag of manifestFlags) {

@@ -1,13 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import type {CommandResult} from '../cli/command-result.js'
-import {offerDoctorAfterRefusal} from '../cli/doctor-run.js'
-import {LoginProgressView} from '../cli/login-progress.js'
-import {PastePrompt} from '../cli/paste-prompt.js'
-import {parsePorts} from '../cli/ports-option.js'
-import {realmForFirstRun} from '../cli/realm-choice.js'
-import {loginResultJson, loginSummary} from '../cli/login-summary.js'
-import {timeZoneOf} from '../format/duration.js'
+import {loginResult} from '../cli/login-result.js'
 import {EXIT} from '../cli/exit-codes.js'
 import {PveLoginCommand} from './base-command.js'
 import {connectionFlags, jsonFlag, loopbackFlags} from './flags.js'
@@ -69,47 +63,6 @@ offers to run \`pve-login doctor\`.`
 
   protected async execute(): Promise<CommandResult> {
     const {flags} = await this.parse(Login)
-    const {login} = await import('../session/get-session.js')
-    const connection = this.connectionOptions(flags)
-    const realm = await realmForFirstRun(this.io, connection, {json: flags.json})
-    const ports = parsePorts(flags.port)
-    // An explicit login always offers the paste, even when stdin is a pipe (a script feeding the address). When
-    // stdin has nothing to give (/dev/null), no browser opens and the port is random, the login fails at once (exit 3).
-    const paste = new PastePrompt(true, this.io)
-    const progress = new LoginProgressView(this.io, {browserRequested: flags.browser, paste})
-    let session: Awaited<ReturnType<typeof login>>
-    try {
-      session = await login({
-        ...connection,
-        ...(realm ? {realm} : {}),
-        ports,
-        redirectHost: flags['redirect-host'],
-        loginNode: flags['login-node'],
-        timeoutMs: flags.timeout * 1000,
-        openBrowser: flags.browser ? undefined : false,
-        browserCommand: flags['browser-command'],
-        pasteInput: paste.input,
-        onProgress: paste.watch(progress.handle),
-      })
-    } catch (error) {
-      progress.stop()
-      paste.finish()
-      // PVE's bare 401: at a terminal, offer the checks that can say why.
-      const exitCode = await offerDoctorAfterRefusal(error, this.io, {
-        ...connection,
-        ports,
-        redirectHost: flags['redirect-host'],
-        browserCommand: flags['browser-command'],
-        json: flags.json,
-      })
-      if (exitCode === undefined) throw error
-      return {exitCode}
-    } finally {
-      progress.stop()
-      paste.finish()
-    }
-    const result = {json: loginResultJson(session, {includeTicket: flags['include-ticket']}), compactJson: true, report: loginSummary(session, this.io.now(), timeZoneOf(this.io.env))}
-    await session.close()
-    return result
+    return loginResult(flags, this.abort.signal, this.io)
   }
 }

@@ -138,5 +138,6 @@ export function renderJson(value: TicketJson | readonly SessionStatus[] | Sessio
  * `.000` of Date#toISOString only looks like precision.
  */
 export function formatTimestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+  // toISOString always ends in .sssZ: drop the milliseconds.
+  return `${date.toISOString().slice(0, -5)}Z`
 }

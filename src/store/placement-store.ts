@@ -5,7 +5,7 @@ import type {StoreFallback} from './open-store.js'
 import {keychainProblem, keychainVerdictOf, type KeychainOutcome, type KeychainStore} from './keychain-store.js'
 import type {IndexEntry, KeychainState, KeychainVerdict, PlacedIn, SessionIndex} from './session-index.js'
 import {parseSessionRecord} from '../session/session-record.js'
-import {listingFor, sessionAccount, type SaveContext, type StoreKind, type StoreListing, type TicketStore} from './ticket-store.js'
+import {freshest, listingFor, sessionAccount, type SaveContext, type StoreKind, type StoreListing, type TicketStore} from './ticket-store.js'
 
 /** Something a person should know about where tickets are kept: plain words, and the keychain's own for --debug. */
 export interface StoreNotice {
@@ -60,10 +60,10 @@ export class PlacementStore implements TicketStore {
     if (this.options.keychainOnly) return {records: [], corrupt: []}
     // Not in the index (a session from before it, or a damaged index entry): the file store knows its own.
     const files = listingFor(await this.options.file.list(), key)
-    const freshest = newest(files.records)
-    if (freshest) {
+    const newest = freshest(files.records)
+    if (newest) {
       this.lastKind = 'file'
-      await this.options.index.write({server: key.server, realm: key.realm, account: sessionAccount(freshest), store: 'file'}).catch(() => {})
+      await this.options.index.write({server: key.server, realm: key.realm, account: sessionAccount(newest), store: 'file'}).catch(() => {})
     }
     return files
   }
@@ -220,6 +220,3 @@ function placeKey(record: SessionRecord): string {
   return `${sessionAccount(record)}\n${record.realm}`
 }
 
-function newest(records: SessionRecord[]): SessionRecord | undefined {
-  return [...records].sort((a, b) => Date.parse(b.issuedAt) - Date.parse(a.issuedAt))[0]
-}

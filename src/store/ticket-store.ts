@@ -51,7 +51,14 @@ export function listingFor(listing: StoreListing, key: SessionKey): StoreListing
 
 /** The freshest readable session for a server and realm. */
 export function findSession(listing: StoreListing, key: SessionKey): SessionRecord | undefined {
-  return listing.records
-    .filter((record) => record.server === key.server && record.realm === key.realm)
-    .sort((a, b) => Date.parse(b.issuedAt) - Date.parse(a.issuedAt))[0]
+  return freshest(listing.records.filter((record) => record.server === key.server && record.realm === key.realm))
+}
+
+/**
+ * The session with the newest ticket. Tickets carry whole seconds, so two logins (as different users) within one
+ * second tie on issuedAt: the later browser login (loginAt, in milliseconds) is the fresher one then.
+ */
+export function freshest(records: readonly SessionRecord[]): SessionRecord | undefined {
+  const time = (text: string | undefined) => (text === undefined ? 0 : Date.parse(text))
+  return [...records].sort((a, b) => time(b.issuedAt) - time(a.issuedAt) || time(b.loginAt) - time(a.loginAt))[0]
 }
