@@ -1,4 +1,5 @@
-import {readdir, rm} from 'node:fs/promises'
+import {readdirSync} from 'node:fs'
+import {rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {parseSessionRecord, type SessionKey, type SessionRecord} from '../session/session-record.js'
@@ -26,7 +27,8 @@ export class FileStore implements TicketStore {
   async list(): Promise<StoreListing> {
     let names: string[]
     try {
-      names = await readdir(this.directory)
+      // Synchronous like the reads that follow (src/store/private-file.ts): a cached `env` lists this folder.
+      names = readdirSync(this.directory)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {records: [], corrupt: [], stray: []}
       throw error
