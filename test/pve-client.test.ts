@@ -1,3 +1,4 @@
+import {execFile} from 'node:child_process'
 import {X509Certificate} from 'node:crypto'
 import {writeFileSync, mkdtempSync} from 'node:fs'
 import {createServer as createHttpServer, type IncomingMessage, type ServerResponse} from 'node:http'
@@ -5,6 +6,7 @@ import {createServer as createHttpsServer, type Server} from 'node:https'
 import {connect as netConnect, type AddressInfo, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {promisify} from 'node:util'
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 import {generate} from 'selfsigned'
 import {
@@ -325,6 +327,26 @@ describe('PveClient connections', () => {
     )
     expect(lookups).toEqual(['pve.test'])
     expect(received.map((r) => r.headers.host)).toEqual([`pve.test:${port}`, `pve.test:${port}`])
+  })
+
+  test('without a proxy the requests go over node:https: undici loads only for `dispatcher` (a process of its own)', async () => {
+    route('/api2/json/version', (_request, _body, response) => json(response, 200, {data: {version: '9.1.1'}}))
+    const script = `
+      const {PveClient} = await import(${JSON.stringify(new URL('../src/pve/pve-client.ts', import.meta.url).href)})
+      const {createRequire} = await import('node:module')
+      const undiciLoaded = () => Object.keys(createRequire(process.cwd() + '/').cache).some((path) => /[\\/]node_modules[\\/]undici[\\/]/.test(path))
+      const client = new PveClient({server: 'https://127.0.0.1:${port}', tls: {fingerprint: '${fingerprint}'}, env: {}})
+      const version = await client.request('GET', '/version')
+      const afterRequest = undiciLoaded()
+      void client.dispatcher
+      const afterDispatcher = undiciLoaded()
+      await client.close()
+      process.stdout.write(JSON.stringify({version, afterRequest, afterDispatcher}))
+    `
+    const env: NodeJS.ProcessEnv = {...process.env}
+    delete env.NODE_OPTIONS
+    const {stdout} = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {env})
+    expect(JSON.parse(stdout)).toEqual({version: {version: '9.1.1'}, afterRequest: false, afterDispatcher: true})
   })
 
   test('loopback never goes through a proxy from the environment', async () => {

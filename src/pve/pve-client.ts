@@ -8,7 +8,8 @@ import {
   TimeoutError,
   UnreachableError,
 } from '../errors.js'
-import {createPveDispatcher, loadUndici, type HostLookup} from './pve-dispatcher.js'
+import {HttpsTransport, type TransportAnswer} from './https-transport.js'
+import {createPveDispatcher, loadUndici, proxyConfigured, type HostLookup} from './pve-dispatcher.js'
 import {normalizeServer} from './server-url.js'
 import {isCertificateErrorCode, probeFingerprint, resolveTlsTrust, untrustedCertificateError, type TlsOptions, type TlsTrust} from './tls.js'
 
@@ -109,23 +110,38 @@ interface RawTicket {
 export class PveClient {
   /** The server origin, e.g. `https://pve.example.com:8006`. */
   readonly server: string
-  /** Reuse it for other requests to the same server: it carries the same TLS trust and the same resolved address. */
-  readonly dispatcher: Dispatcher
   readonly trust: TlsTrust
   /** When the last answer arrived and its HTTP Date header (the server's clock), for measureClockOffset. */
   lastAnswer: {receivedAt: Date; dateHeader: string | null} | undefined
   readonly #timeoutMs: number
-  readonly #ownsDispatcher: boolean
+  readonly #options: PveClientOptions
+  #dispatcher: Dispatcher | undefined
+  /** node:https instead of undici for this client's own requests: no proxy and no dispatcher handed in. */
+  readonly #transport: HttpsTransport | undefined
 
   /** Throws InvalidInputError for a bad server address, fingerprint or CA file. Connects only on the first request. */
   constructor(options: PveClientOptions) {
     this.server = normalizeServer(options.server)
     this.trust = resolveTlsTrust(options.tls)
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
-    this.#ownsDispatcher = !options.dispatcher
-    this.dispatcher =
-      options.dispatcher ??
-      createPveDispatcher({trust: this.trust, env: options.env ?? process.env, connectTimeoutMs: Math.min(this.#timeoutMs, 10_000), lookup: options.lookup})
+    this.#options = options
+    this.#dispatcher = options.dispatcher
+    if (!options.dispatcher && !proxyConfigured(options.env ?? process.env)) {
+      this.#transport = new HttpsTransport({trust: this.trust, connectTimeoutMs: this.#connectTimeoutMs, lookup: options.lookup})
+    }
+  }
+
+  /**
+   * Reuse it for other requests to the same server: it carries the same TLS trust and the same resolved address.
+   * Built (with undici) on first use: the client's own requests need it only through a proxy.
+   */
+  get dispatcher(): Dispatcher {
+    this.#dispatcher ??= createPveDispatcher({trust: this.trust, env: this.#options.env ?? process.env, connectTimeoutMs: this.#connectTimeoutMs, lookup: this.#options.lookup})
+    return this.#dispatcher
+  }
+
+  get #connectTimeoutMs(): number {
+    return Math.min(this.#timeoutMs, 10_000)
   }
 
   /** Sends one API call (`path` below /api2/json) and returns PVE's `data`. */
@@ -168,12 +184,23 @@ export class PveClient {
     let text: string
     try {
       options.signal?.throwIfAborted()
-      const response = await loadUndici().fetch(url, {method, headers, body, signal, dispatcher: this.dispatcher, redirect: 'manual'})
-      this.lastAnswer = {receivedAt: new Date(), dateHeader: response.headers.get('date')}
-      status = response.status
-      reason = response.statusText
-      contentType = response.headers.get('content-type') ?? ''
-      text = await readBounded(response, options.maxResponseBytes ?? DEFAULT_RESPONSE_MAX_BYTES, step)
+      const maxBytes = options.maxResponseBytes ?? DEFAULT_RESPONSE_MAX_BYTES
+      if (this.#transport) {
+        const answer: TransportAnswer = await this.#transport.request({url, method, headers, body, signal, maxResponseBytes: maxBytes})
+        this.lastAnswer = {receivedAt: new Date(), dateHeader: answer.header('date')}
+        status = answer.status
+        reason = answer.statusText
+        contentType = answer.header('content-type') ?? ''
+        if (answer.body === undefined) throw tooLargeError(status, step, maxBytes)
+        text = answer.body.toString('utf8')
+      } else {
+        const response = await loadUndici().fetch(url, {method, headers, body, signal, dispatcher: this.dispatcher, redirect: 'manual'})
+        this.lastAnswer = {receivedAt: new Date(), dateHeader: response.headers.get('date')}
+        status = response.status
+        reason = response.statusText
+        contentType = response.headers.get('content-type') ?? ''
+        text = await readBounded(response, maxBytes, step)
+      }
     } catch (error) {
       // Only readBounded throws this here: an answer past its size limit.
       if (error instanceof PveApiError) throw error
@@ -246,7 +273,9 @@ export class PveClient {
    * aborted request's TLS handshake would otherwise keep the process alive until the connect timeout.
    */
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.dispatcher.destroy()
+    await this.#transport?.close()
+    // A dispatcher handed in is the caller's to close; one built here only when it was used.
+    if (this.#dispatcher && this.#dispatcher !== this.#options.dispatcher) await this.#dispatcher.destroy()
   }
 
   #unwrap<T>(step: string, status: number, reason: string, contentType: string, text: string, standardReason: string | undefined): T {
@@ -367,11 +396,14 @@ function clipErrors(errors: Record<string, string>): Record<string, string> {
 }
 
 /** The answer's text, or a PveApiError once it passes maxBytes (announced or read): the rest is never read. */
+function tooLargeError(status: number, step: string, maxBytes: number): PveApiError {
+  return new PveApiError(status, `${step} answered with more than ${formatBytes(maxBytes)}; the answer was not read`, undefined, {
+    hint: 'PVE never sends that much here: something in front of PVE (a proxy, a captive portal) or a broken server answered.',
+  })
+}
+
 async function readBounded(response: Response, maxBytes: number, step: string): Promise<string> {
-  const tooLarge = () =>
-    new PveApiError(response.status, `${step} answered with more than ${formatBytes(maxBytes)}; the answer was not read`, undefined, {
-      hint: 'PVE never sends that much here: something in front of PVE (a proxy, a captive portal) or a broken server answered.',
-    })
+  const tooLarge = () => tooLargeError(response.status, step, maxBytes)
   const announced = Number(response.headers.get('content-length') ?? NaN)
   if (announced > maxBytes) {
     await response.body?.cancel().catch(() => {})

@@ -70,7 +70,8 @@ export function createPveDispatcher(options: PveDispatcherOptions): Dispatcher {
   })
 }
 
-async function lookupFirstAddress(hostname: string): Promise<string> {
+/** The default HostLookup: the first address dns.lookup() gives. */
+export async function lookupFirstAddress(hostname: string): Promise<string> {
   const {lookup} = await import('node:dns/promises')
   return (await lookup(hostname)).address
 }
