@@ -55,7 +55,7 @@ process.exit()
  * Undefined when this build has no bundle.
  */
 function loadFastPathBundle() {
-  const {readFileSync} = process.getBuiltinModule('node:fs')
+  const {readFileSync, statSync} = process.getBuiltinModule('node:fs')
   const {dirname} = process.getBuiltinModule('node:path')
   const {fileURLToPath} = process.getBuiltinModule('node:url')
   const file = fileURLToPath(new URL('../dist/fast/fast-path.cjs', import.meta.url))
@@ -68,7 +68,8 @@ function loadFastPathBundle() {
   }
   let cachedData
   try {
-    cachedData = readFileSync(`${file}.code-cache`)
+    // V8 matches a cache to its source by length only: one older than the file (an edited bundle) is not used.
+    if (statSync(`${file}.code-cache`).mtimeMs >= statSync(file).mtimeMs) cachedData = readFileSync(`${file}.code-cache`)
   } catch {
     // No cache: compiled from the source.
   }
