@@ -30,6 +30,16 @@ async function oclifFlags(flags: Flag, args: string[], env: NodeJS.ProcessEnv): 
   }
 }
 
+/** 'same': the fast path answers as oclif does (which accepts the argv); 'defer': the fast path leaves it to oclif. */
+function expectParity(fast: Row['fast'], fastAnswer: unknown, oclif: unknown): void {
+  if (fast === 'same') {
+    expect(oclif).not.toBe('error')
+    expect(fastAnswer).toEqual(oclif)
+  } else {
+    expect(fastAnswer).toBeUndefined()
+  }
+}
+
 interface Row {
   args: string[]
   env?: Record<string, string>
@@ -78,14 +88,7 @@ const ROWS: Record<'env' | 'ticket' | 'status', Row[]> = {
 describe.each(['env', 'ticket', 'status'] as const)('%s: the fast path parses as oclif does', (id) => {
   test.each(ROWS[id].map((row) => ({env: {}, ...row})))('$args with env $env', async ({args, env, fast}) => {
     expect(existsSync(join(REPOSITORY_ROOT, 'oclif.manifest.json'))).toBe(true)
-    const fastFlags = parseFastPathFlags(id, [...args], env)
-    const oclif = await oclifFlags(COMMANDS[id].flags as Flag, [...args], env)
-    if (fast === 'same') {
-      expect(oclif).not.toBe('error')
-      expect(fastFlags).toEqual(oclif)
-    } else {
-      expect(fastFlags).toBeUndefined()
-    }
+    expectParity(fast, parseFastPathFlags(id, [...args], env), await oclifFlags(COMMANDS[id].flags as Flag, [...args], env))
   })
 })
 
@@ -147,12 +150,7 @@ describe('api: the fast path parses flags and PATH as oclif does', () => {
     } finally {
       process.env = saved
     }
-    if (fast === 'same') {
-      expect(oclif).not.toBe('error')
-      expect(fastArgv).toEqual(oclif)
-    } else {
-      expect(fastArgv).toBeUndefined()
-    }
+    expectParity(fast, fastArgv, oclif)
   })
 })
 
@@ -181,14 +179,7 @@ describe('login: the fast path parses as oclif does', () => {
   test.each(rows.map((row) => ({env: {}, ...row})))('$args with env $env', async ({args, env, fast}) => {
     expect(existsSync(tableFile)).toBe(true)
     const shape = (JSON.parse(readFileSync(tableFile, 'utf8')) as Record<string, CommandShape>)['login']!
-    const fastFlags = parseArgv(shape, [...args], env)?.flags
-    const oclif = await oclifFlags(COMMANDS.login.flags as Flag, [...args], env)
-    if (fast === 'same') {
-      expect(oclif).not.toBe('error')
-      expect(fastFlags).toEqual(oclif)
-    } else {
-      expect(fastFlags).toBeUndefined()
-    }
+    expectParity(fast, parseArgv(shape, [...args], env)?.flags, await oclifFlags(COMMANDS.login.flags as Flag, [...args], env))
   })
 
   test('from the manifest alone (no build table), login is left to oclif: the bounds of --timeout are not in it', () => {
