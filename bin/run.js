@@ -74,8 +74,17 @@ function loadFastPathBundle() {
     // No cache: compiled from the source.
   }
   const {Script} = process.getBuiltinModule('node:vm')
-  const {createRequire} = process.getBuiltinModule('node:module')
   const module = {exports: {}}
-  new Script(source, {filename: file, cachedData}).runInThisContext()(module.exports, createRequire(file), module, file, dirname(file))
+  new Script(source, {filename: file, cachedData}).runInThisContext()(module.exports, bundleRequire(file), module, file, dirname(file))
   return module.exports
+}
+
+/** The bundle's `require`: builtins straight from Node (all a cached `env` asks for), the rest through Node's loader. */
+function bundleRequire(file) {
+  let fromFile
+  return (id) => {
+    if (id.startsWith('node:')) return process.getBuiltinModule(id)
+    fromFile ??= process.getBuiltinModule('node:module').createRequire(file)
+    return fromFile(id)
+  }
 }

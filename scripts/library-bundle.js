@@ -22,7 +22,6 @@ function entryModule(names) {
 // and compiles the source then. Builtins come from process.getBuiltinModule: \`import\` would build ES facades.
 const {readFileSync, statSync} = process.getBuiltinModule('node:fs')
 const {Script} = process.getBuiltinModule('node:vm')
-const {createRequire} = process.getBuiltinModule('node:module')
 const {dirname} = process.getBuiltinModule('node:path')
 const {fileURLToPath} = process.getBuiltinModule('node:url')
 
@@ -34,8 +33,15 @@ try {
 } catch {
   // No cache: compiled from the source.
 }
+// The bundle's require: builtins straight from Node (all a cached getSession() asks for), the rest through Node's loader.
+let fromFile
+const bundleRequire = (id) => {
+  if (id.startsWith('node:')) return process.getBuiltinModule(id)
+  fromFile ??= process.getBuiltinModule('node:module').createRequire(file)
+  return fromFile(id)
+}
 const module = {exports: {}}
-new Script(readFileSync(file, 'utf8'), {filename: file, cachedData}).runInThisContext()(module.exports, createRequire(file), module, file, dirname(file))
+new Script(readFileSync(file, 'utf8'), {filename: file, cachedData}).runInThisContext()(module.exports, bundleRequire, module, file, dirname(file))
 
 export const {${names.join(', ')}} = module.exports
 `
