@@ -34,8 +34,9 @@ if (process.argv[2] === WARM_UP) {
 
 /** Runs the warm-up named `kind` for the bundle at `bundleUrl` in a clean process; throws with its stderr when it fails. */
 export function writeCodeCache(bundleUrl, kind) {
-  const env = {...process.env}
-  delete env['NODE_OPTIONS']
+  // No NODE_OPTIONS (V8 flags would make a cache the CLI cannot use), and none of the caller's PVE_LOGIN_* settings:
+  // the warm-up reads its own throwaway home.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_OPTIONS' && !name.startsWith('PVE_LOGIN_')))
   const args = [fileURLToPath(import.meta.url), WARM_UP, fileURLToPath(bundleUrl), kind]
   const result = spawnSync(process.execPath, args, {env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
   if (result.status !== 0) throw new Error(`writing the code cache of ${fileURLToPath(bundleUrl)} failed:\n${result.stderr}`)

@@ -1,7 +1,8 @@
 /**
- * `pve-login env`, `ticket`, `status` and `api` without oclif. Scripts call them on every run, and loading the CLI
- * framework costs more than the work itself when the ticket is cached (measured on a 2-core Linux machine: an oclif
- * command starts at ~2.5× `node -e 0`, a framework-free path at ~1.1×). The flags come from oclif.manifest.json,
+ * `pve-login env`, `ticket`, `status`, `api` and `login` without oclif. Scripts call the first four on every run, and
+ * loading the CLI framework costs more than the work itself when the ticket is cached (measured on a 2-core Linux
+ * machine: an oclif command starts at ~2.5× `node -e 0`, a framework-free path at ~1.1×); a login's time to the
+ * browser is felt. The flags come from oclif.manifest.json,
  * which the build writes from the command classes (and, for this path, a small table of these commands' flags
  * and arguments cut from it: dist/cli/fast-path-flags.json), so both paths accept exactly the same flags. Anything this
  * parser is not sure about (unknown flags, help, bad values, conflicts) is left to oclif, which explains it.
