@@ -52,25 +52,18 @@ export class KeychainStore {
     return this.call((entry) => entry.deleteCredential(), account)
   }
 
-  private loadKeyring(): KeyringModule {
-    this.keyring ??= createRequire(import.meta.url)('@napi-rs/keyring') as KeyringModule
-    return this.keyring
-  }
-
   private async call<T>(operation: (entry: InstanceType<KeyringModule['Entry']>) => T, account: string): Promise<KeychainOutcome<T>> {
     if (process.platform === 'linux') {
-      // The ping's first round trip to the bus runs while the addon loads (a synchronous dlopen): the two overlap.
       this.reachable ??= pingSecretService(this.bus, this.timeoutMs)
-      this.loadKeyring()
       const reachable = await this.reachable
       if (reachable.status === 'no answer') return {kind: 'no answer'}
       if (reachable.status === 'absent') return {kind: 'refused', detail: `no Secret Service: ${reachable.detail ?? 'not on the session bus'}`}
     }
-    const keyring = this.loadKeyring()
+    this.keyring ??= createRequire(import.meta.url)('@napi-rs/keyring') as KeyringModule
     try {
       // Pinned to the Secret Service on Linux: the addon's default falls back to the kernel keyring, which loses
       // everything at reboot and is invisible to every keychain tool.
-      const entry = new keyring.Entry(KEYCHAIN_SERVICE, account, process.platform === 'linux' ? {linux: {store: 'secret-service'}} : undefined)
+      const entry = new this.keyring.Entry(KEYCHAIN_SERVICE, account, process.platform === 'linux' ? {linux: {store: 'secret-service'}} : undefined)
       return {kind: 'answer', value: operation(entry)}
     } catch (error) {
       return {kind: 'refused', detail: (error as Error).message}
