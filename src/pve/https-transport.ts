@@ -103,7 +103,7 @@ export class HttpsTransport {
 
   #getAgent(): Promise<Agent> {
     this.#agent ??= import('node:https').then(({Agent}) => {
-      const agent = new Agent({keepAlive: true, maxCachedSessions: 0})
+      const agent = new Agent({keepAlive: true})
       // Node's Agent waits for the callback when createConnection returns nothing: the socket is handed over only
       // once its certificate passed.
       ;(agent as unknown as {createConnection: ConnectionFactory}).createConnection = (connection, created) => this.connect(connection, created)
