@@ -3,7 +3,7 @@ import {isIP} from 'node:net'
 import type {Socket} from 'node:net'
 import type {TLSSocket} from 'node:tls'
 
-import {lookupFirstAddress, type HostLookup} from './pve-dispatcher.js'
+import type {HostLookup} from './pve-dispatcher.js'
 import {tlsConnectOptions, verifyPeer, type TlsTrust} from './tls.js'
 
 /** One answer, read whole (up to the limit the caller set). */
@@ -31,7 +31,8 @@ type ConnectionFactory = (connection: {host?: string | null; port?: number | str
 export interface HttpsTransportOptions {
   trust: TlsTrust
   connectTimeoutMs: number
-  lookup?: HostLookup
+  /** The address each host name's connections go to (pinnedLookup(), shared with the client's undici dispatcher). */
+  addresses: HostLookup
 }
 
 /**
@@ -44,7 +45,6 @@ export interface HttpsTransportOptions {
  */
 export class HttpsTransport {
   #agent: Promise<Agent> | undefined
-  readonly #addresses = new Map<string, Promise<string>>()
 
   constructor(private readonly options: HttpsTransportOptions) {}
 
@@ -115,7 +115,7 @@ export class HttpsTransport {
   private connect(...[connection, created]: Parameters<ConnectionFactory>): undefined {
     const host = connection.host ?? 'localhost'
     const port = Number(connection.port ?? 443)
-    void this.#address(host).then(
+    void this.options.addresses(host).then(
       async (address) => {
         const {connect} = await import('node:tls')
         const socket: TLSSocket = connect({
@@ -144,18 +144,6 @@ export class HttpsTransport {
       (error: Error) => created(error),
     )
     return undefined
-  }
-
-  #address(hostname: string): Promise<string> {
-    if (isIP(hostname)) return Promise.resolve(hostname)
-    let address = this.#addresses.get(hostname)
-    if (!address) {
-      address = (this.options.lookup ?? lookupFirstAddress)(hostname)
-      this.#addresses.set(hostname, address)
-      // A failed lookup is not pinned: the next request may try again (e.g. after the VPN came up).
-      address.catch(() => this.#addresses.delete(hostname))
-    }
-    return address
   }
 }
 

@@ -9,7 +9,7 @@ import {
   UnreachableError,
 } from '../errors.js'
 import {HttpsTransport, type TransportAnswer} from './https-transport.js'
-import {createPveDispatcher, loadUndici, proxyConfigured, type HostLookup} from './pve-dispatcher.js'
+import {createPveDispatcher, loadUndici, pinnedLookup, proxyConfigured, type HostLookup} from './pve-dispatcher.js'
 import {normalizeServer} from './server-url.js'
 import {isCertificateErrorCode, probeFingerprint, resolveTlsTrust, untrustedCertificateError, type TlsOptions, type TlsTrust} from './tls.js'
 
@@ -118,6 +118,8 @@ export class PveClient {
   #dispatcher: Dispatcher | undefined
   /** node:https instead of undici for this client's own requests: no proxy and no dispatcher handed in. */
   readonly #transport: HttpsTransport | undefined
+  /** One address per host name for the client's lifetime, whichever of the two carries a request. */
+  readonly #addresses: HostLookup
 
   /** Throws InvalidInputError for a bad server address, fingerprint or CA file. Connects only on the first request. */
   constructor(options: PveClientOptions) {
@@ -126,8 +128,9 @@ export class PveClient {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     this.#options = options
     this.#dispatcher = options.dispatcher
+    this.#addresses = pinnedLookup(options.lookup)
     if (!options.dispatcher && !proxyConfigured(options.env ?? process.env)) {
-      this.#transport = new HttpsTransport({trust: this.trust, connectTimeoutMs: this.#connectTimeoutMs, lookup: options.lookup})
+      this.#transport = new HttpsTransport({trust: this.trust, connectTimeoutMs: this.#connectTimeoutMs, addresses: this.#addresses})
     }
   }
 
@@ -136,7 +139,7 @@ export class PveClient {
    * Built (with undici) on first use: the client's own requests need it only through a proxy.
    */
   get dispatcher(): Dispatcher {
-    this.#dispatcher ??= createPveDispatcher({trust: this.trust, env: this.#options.env ?? process.env, connectTimeoutMs: this.#connectTimeoutMs, lookup: this.#options.lookup})
+    this.#dispatcher ??= createPveDispatcher({trust: this.trust, env: this.#options.env ?? process.env, connectTimeoutMs: this.#connectTimeoutMs, addresses: this.#addresses})
     return this.#dispatcher
   }
 

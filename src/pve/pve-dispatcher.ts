@@ -22,7 +22,8 @@ export interface PveDispatcherOptions {
   /** Where HTTPS_PROXY/HTTP_PROXY/NO_PROXY are read from. */
   env: NodeJS.ProcessEnv
   connectTimeoutMs: number
-  lookup?: HostLookup
+  /** The address each host name's connections go to (pinnedLookup(); PveClient shares one with its node:https requests). */
+  addresses: HostLookup
 }
 
 const LOOPBACK = ['localhost', '127.0.0.1', '::1', '[::1]']
@@ -50,7 +51,7 @@ export function createPveDispatcher(options: PveDispatcherOptions): Dispatcher {
   // No TLS session resumption: verifyPeer judges the certificate of the handshake that just happened, and a resumed
   // session need not carry one. A full handshake per connection costs a CLI nothing noticeable.
   const tls = {...tlsConnectOptions(trust), maxCachedSessions: 0, timeout: options.connectTimeoutMs}
-  const connect = pinnedAddressConnector(buildConnector(tls), options.lookup ?? lookupFirstAddress)
+  const connect = pinnedAddressConnector(buildConnector(tls), options.addresses)
   const factory = (origin: string | URL, poolOptions: object) => {
     const inner = (poolOptions as {connect?: unknown}).connect
     const base = typeof inner === 'function' ? (inner as buildConnector.connector) : connect
@@ -76,23 +77,33 @@ export async function lookupFirstAddress(hostname: string): Promise<string> {
   return (await lookup(hostname)).address
 }
 
-function pinnedAddressConnector(base: buildConnector.connector, lookup: HostLookup): buildConnector.connector {
+/**
+ * Each host name resolved once, and that address kept for every later connection (see createPveDispatcher); an IP
+ * address as it is. A failed lookup is not kept: the next request may try again (e.g. after the VPN came up).
+ */
+export function pinnedLookup(lookup: HostLookup = lookupFirstAddress): HostLookup {
   const addresses = new Map<string, Promise<string>>()
+  return (hostname) => {
+    if (isIP(hostname)) return Promise.resolve(hostname)
+    let address = addresses.get(hostname)
+    if (!address) {
+      address = lookup(hostname)
+      addresses.set(hostname, address)
+      address.catch(() => addresses.delete(hostname))
+    }
+    return address
+  }
+}
+
+function pinnedAddressConnector(base: buildConnector.connector, addresses: HostLookup): buildConnector.connector {
   return (options, callback) => {
     const {hostname} = options
     if (isIP(hostname)) {
       base(options, callback)
       return
     }
-    let address = addresses.get(hostname)
-    if (!address) {
-      address = lookup(hostname)
-      addresses.set(hostname, address)
-      // A failed lookup is not pinned: the next request may try again (e.g. after the VPN came up).
-      address.catch(() => addresses.delete(hostname))
-    }
     // `host` keeps the original name, so SNI, certificate checks and the Host header still use it.
-    address.then(
+    addresses(hostname).then(
       (resolved) => base({...options, hostname: resolved}, callback),
       (error: Error) => callback(error, null),
     )
