@@ -1,6 +1,6 @@
 // The library (`import … from 'pve-login'`) as two bundles in dist/lib/ (scripts/two-layer-bundle.js): pve-login.cjs
 // with the static closure of src/index.ts (getSession from the cache, Session, the errors), cold.cjs with what it
-// loads lazily (renewal, login, undici's requests, doctor). dist/lib/index.js, the package's entry, is a small ES
+// loads lazily (renewal, login, PVE requests, doctor). dist/lib/index.js, the package's entry, is a small ES
 // module that loads pve-login.cjs with its code cache and re-exports its names, so `import` and `require(esm)` both
 // work and one copy of each class exists.
 import {writeFile} from 'node:fs/promises'

@@ -91,7 +91,8 @@ const noRequireOfEsm = {
 async function findPackageJson(directory) {
   for (let dir = directory; dir !== dirname(dir); dir = dirname(dir)) {
     const text = await readFile(join(dir, 'package.json'), 'utf8').catch(() => undefined)
-    if (text !== undefined && JSON.parse(text).name) return JSON.parse(text)
+    const manifest = text === undefined ? undefined : JSON.parse(text)
+    if (manifest?.name) return manifest
   }
   return {}
 }
