@@ -1,15 +1,18 @@
 /**
  * Whole-process measurements for `npm run bench`: a command and `node -e 0` run alternately (A B A B …) so that
- * load on the machine hits both alike; the ratio is of their medians. Peak RSS comes from bench/max-rss.js, preloaded
- * into both.
+ * load on the machine hits both alike; the ratio is of their medians. Both run exactly as given: nothing is preloaded
+ * into a timed process (a preload would start Node's module machinery in the baseline too and flatter the ratio).
+ * Peak RSS comes from separate, untimed runs with bench/max-rss.cjs preloaded.
  */
 import {spawn} from 'node:child_process'
 import {readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {pathToFileURL} from 'node:url'
+import {fileURLToPath} from 'node:url'
 
-const RSS_PRELOAD = pathToFileURL(new URL('./max-rss.js', import.meta.url).pathname).href
+const RSS_PRELOAD = fileURLToPath(new URL('./max-rss.cjs', import.meta.url))
+/** Untimed runs for the peak RSS of each row. */
+const RSS_RUNS = 3
 
 export interface ProcessResult {
   status: number | null
@@ -56,20 +59,24 @@ export interface PairedMeasurement {
  * measured command (outside the timing), for rows that must start from the same state every time.
  */
 export async function measurePaired(args: string[], env: NodeJS.ProcessEnv, pairs: number, prepare?: () => Promise<void>): Promise<PairedMeasurement> {
-  const rssFile = join(tmpdir(), `pve-login-bench-rss-${process.pid}`)
-  const measuredEnv = {...env, BENCH_RSS_FILE: rssFile}
   const subject: number[] = []
   const baseline: number[] = []
+  for (let pair = -1; pair < pairs; pair++) {
+    const base = await runProcess(process.execPath, ['-e', '0'], env)
+    await prepare?.()
+    const run = await runProcess(process.execPath, args, env)
+    if (run.status !== 0) throw new Error(`node ${args.join(' ')} exited ${run.status}: ${run.stderr.trim()}`)
+    if (pair < 0) continue
+    baseline.push(base.ms)
+    subject.push(run.ms)
+  }
+  const rssFile = join(tmpdir(), `pve-login-bench-rss-${process.pid}`)
   let peakKiB = 0
   try {
-    for (let pair = -1; pair < pairs; pair++) {
-      const base = await runProcess(process.execPath, ['--import', RSS_PRELOAD, '-e', '0'], measuredEnv)
+    for (let run = 0; run < RSS_RUNS; run++) {
       await prepare?.()
-      const run = await runProcess(process.execPath, ['--import', RSS_PRELOAD, ...args], measuredEnv)
-      if (run.status !== 0) throw new Error(`node ${args.join(' ')} exited ${run.status}: ${run.stderr.trim()}`)
-      if (pair < 0) continue
-      baseline.push(base.ms)
-      subject.push(run.ms)
+      const measured = await runProcess(process.execPath, ['--require', RSS_PRELOAD, ...args], {...env, BENCH_RSS_FILE: rssFile})
+      if (measured.status !== 0) throw new Error(`node ${args.join(' ')} exited ${measured.status}: ${measured.stderr.trim()}`)
       peakKiB = Math.max(peakKiB, Number(await readFile(rssFile, 'utf8')))
     }
   } finally {

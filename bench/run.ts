@@ -8,6 +8,7 @@
  */
 import {execFileSync, spawn} from 'node:child_process'
 import {cp, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {createRequire} from 'node:module'
 import {cpus, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -18,7 +19,7 @@ import {measurePaired, median, runProcess, type PairedMeasurement} from './measu
 import {TARGETS, type Target, type TargetName} from './targets.js'
 
 const repo = fileURLToPath(new URL('..', import.meta.url))
-const cli = join(repo, 'bin', 'run.js')
+const cli = join(repo, 'bin', 'run.cjs')
 const argv = process.argv.slice(2)
 const strict = argv.includes('--strict')
 const pairsIndex = argv.indexOf('--pairs')
@@ -45,7 +46,8 @@ if (!process.env['PVE_LOGIN_BENCH_UNDER_KEYRING'] && hasCommand('dbus-run-sessio
 
 interface Row {
   name: string
-  target: TargetName
+  /** None for the floors: what Node itself costs for a comparable job, printed to read the targets against. */
+  target?: TargetName
   /** What is compared with the target: a ratio or milliseconds. */
   value: number
   unit: '×' | 'ms'
@@ -69,7 +71,7 @@ function targetText(target: Target): string {
     .join(', ')
 }
 
-function pairedRow(name: string, target: TargetName, m: PairedMeasurement): Row {
+function pairedRow(name: string, target: TargetName | undefined, m: PairedMeasurement): Row {
   return {name, target, value: m.ratio, unit: '×', medianMs: m.medianMs, peakRssMiB: m.peakRssMiB}
 }
 
@@ -127,10 +129,16 @@ async function main(): Promise<void> {
     rows.push(pairedRow('status (cached)', 'status', await measurePaired([cli, 'status'], fileEnv, PAIRS)))
     rows.push(pairedRow('api /version (cached)', 'apiVersion', await measurePaired([cli, 'api', '/version'], fileEnv, PAIRS)))
     rows.push(pairedRow('--help', 'help', await measurePaired([cli, '--help'], fileEnv, PAIRS)))
+    // Floors: an ES module that reads one small file and prints it; the keychain binding's load and one lookup.
+    const floorModule = join(scratch, 'floor.mjs')
+    await writeFile(floorModule, `import {readFileSync} from 'node:fs'\nprocess.stdout.write(readFileSync(${JSON.stringify(join(repo, 'package.json'))}, 'utf8').slice(0, 64))\n`)
+    rows.push(pairedRow('floor: an ES module reads a small file, prints a line', undefined, await measurePaired([floorModule], fileEnv, PAIRS)))
 
     const keychainLogin = await runProcess(process.execPath, [cli, ...login, '--browser-command', sandbox.robotBrowser], keychainEnv)
     if (keychainLogin.status === 0) {
       rows.push(pairedRow('env (cached, keychain: gnome-keyring)', 'envKeychain', await measurePaired([cli, 'env'], keychainEnv, PAIRS)))
+      const keyringFloor = `const {Entry} = require(${JSON.stringify(createRequire(cli).resolve('@napi-rs/keyring'))}); process.stdout.write(String(new Entry('pve-login-bench', 'nobody').getPassword()))`
+      rows.push(pairedRow('floor: load @napi-rs/keyring, one getPassword', undefined, await measurePaired(['-e', keyringFloor], keychainEnv, PAIRS)))
     } else {
       rows.push({name: 'env (cached, keychain: gnome-keyring)', target: 'envKeychain', value: 0, unit: '×', skipped: `no usable Secret Service (${keychainLogin.stderr.split('\n')[0]})`})
     }
@@ -205,14 +213,14 @@ async function main(): Promise<void> {
 function report(rows: Row[]): void {
   let missed = 0
   const lines = rows.map((row) => {
-    const target = TARGETS[row.target] as Target
-    const ok = verdict(row, target) && !row.note?.includes('WRONG')
+    const target = row.target ? (TARGETS[row.target] as Target) : undefined
+    const ok = !target || (verdict(row, target) && !row.note?.includes('WRONG'))
     if (!ok) missed++
     const value = row.skipped ? 'skipped' : row.unit === '×' ? `${row.value.toFixed(2)}×` : `${row.value.toFixed(0)} ms`
     const ms = row.medianMs !== undefined ? `${row.medianMs.toFixed(0)} ms` : ''
     const rss = row.peakRssMiB !== undefined ? `${row.peakRssMiB.toFixed(1)} MiB` : ''
-    const status = row.skipped ? `skipped: ${row.skipped}` : ok ? 'ok' : 'MISSED'
-    return `| ${row.name} | ${ms} | ${value} | ${rss} | ${targetText(target)} | ${status}${row.note ? ` (${row.note})` : ''} |`
+    const status = row.skipped ? `skipped: ${row.skipped}` : !target ? 'floor' : ok ? 'ok' : 'MISSED'
+    return `| ${row.name} | ${ms} | ${value} | ${rss} | ${target ? targetText(target) : ''} | ${status}${row.note ? ` (${row.note})` : ''} |`
   })
   const cpu = cpus()[0]?.model ?? 'unknown CPU'
   process.stdout.write(
