@@ -18,6 +18,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS files: the executable, the bench's and the tests' preloads.
+    files: ['**/*.cjs'],
+    languageOptions: {sourceType: 'commonjs', globals: {require: 'readonly', module: 'writable', exports: 'writable', __dirname: 'readonly', __filename: 'readonly'}},
+    rules: {'@typescript-eslint/no-require-imports': 'off'},
+  },
+  {
     // Only the CLI adapters, the sandbox, examples and benchmarks may print.
     files: ['src/commands/**', 'src/cli/**', 'test/**', 'bin/**', 'bench/**', 'examples/**'],
     rules: {'no-console': 'off'},

@@ -47,7 +47,7 @@ async function warmUp(bundle, kind) {
   try {
     Object.assign(process.env, {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file'})
     await writeCachedSession(home)
-    // As bin/run.js and dist/lib/index.js load it.
+    // As bin/run.cjs and dist/lib/index.cjs load it.
     const script = new Script(await readFile(bundle, 'utf8'), {filename: bundle})
     const module = {exports: {}}
     script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle))

@@ -1,4 +1,4 @@
-// The CLI's fast path (bin/run.js serves env, ticket, status, api and login without oclif) as two bundles in dist/fast/
+// The CLI's fast path (bin/run.cjs serves env, ticket, status, api and login without oclif) as two bundles in dist/fast/
 // (scripts/two-layer-bundle.js): fast-path.cjs with what cached env, ticket and status run, cold.cjs with the rest.
 import {copyFile} from 'node:fs/promises'
 

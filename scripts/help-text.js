@@ -6,11 +6,11 @@ import {mkdir, rm, writeFile} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
 
 const HELP_DIR = new URL('../dist/help/', import.meta.url)
-const RUN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
+const RUN = fileURLToPath(new URL('../bin/run.cjs', import.meta.url))
 const PLATFORM_MARK = '\u0000platform\u0000'
 
 export async function renderHelpTexts(commandIds) {
-  // Removed first: without the texts, bin/run.js hands --help to oclif, which is what has to render them here.
+  // Removed first: without the texts, bin/run.cjs hands --help to oclif, which is what has to render them here.
   await rm(HELP_DIR, {recursive: true, force: true})
   const env = {PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8'}
   const texts = {}

@@ -1,7 +1,7 @@
 /**
  * Help that teaches and usage errors that say one thing: the root help (login usage, examples, exit codes), every
  * command's EXIT CODES, "did you mean" for commands and flags, oclif's parser errors in one line with exit 2, and
- * `pve-login docs` / `help TOPIC`. The bin/run.js parts run as a real process (`npm run build` first); the parser
+ * `pve-login docs` / `help TOPIC`. The bin/run.cjs parts run as a real process (`npm run build` first); the parser
  * errors run in-process.
  */
 import {describe, expect, test} from '@jest/globals'
@@ -52,7 +52,7 @@ describe('root help', () => {
   })
 })
 
-describe('mistyped commands and stray words (bin/run.js)', () => {
+describe('mistyped commands and stray words (bin/run.cjs)', () => {
   test('lgoin: "command lgoin not found" and the closest command, exit 2, one line and a hint', async () => {
     const result = await runCli(['lgoin'])
     expect({code: result.code, stdout: result.stdout}).toEqual({code: 2, stdout: ''})

@@ -133,7 +133,7 @@ describe('a successful login', () => {
   test('signs in through the browser: a summary on stderr, nothing on stdout; later runs reuse the remembered profile', async () => {
     const login = await freshCase()
 
-    // A bare flag list means `login` (bin/run.js).
+    // A bare flag list means `login` (bin/run.cjs).
     const first = await runInProcess([...connection(), ...robotBrowser()], {env: login.env})
     expect(summary(first)).toMatchObject({code: 0, stdout: ''})
     expect(first.stderr).toContain(`Logged in to ${sandbox.pveUrl} (cluster sandbox) as alice@cli.`)

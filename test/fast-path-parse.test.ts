@@ -1,7 +1,7 @@
 /**
  * The fast path (src/cli/fast-path.ts) and oclif must read the same argv alike: for every row, either both give the
  * same flags, or the fast path steps aside (undefined) and oclif answers. The flags of env and ticket come from
- * oclif.manifest.json (`npm run build` writes it), as in bin/run.js.
+ * oclif.manifest.json (`npm run build` writes it), as in bin/run.cjs.
  */
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'

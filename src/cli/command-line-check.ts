@@ -1,5 +1,5 @@
 /**
- * What bin/run.js checks before handing a command line to oclif, from the manifests alone (no command is loaded):
+ * What bin/run.cjs checks before handing a command line to oclif, from the manifests alone (no command is loaded):
  * - `pve-login help [COMMAND|GUIDE]` means `--help`, `COMMAND --help` or `docs GUIDE` (oclif 4 has no help command);
  * - a first word that is no command (`lgoin`) gets pve-login's one-line error and the closest command, not oclif's
  *   bare "command lgoin not found";

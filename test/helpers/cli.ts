@@ -1,8 +1,8 @@
 /**
  * The one way tests start the CLI as a process. Most command tests run in-process instead (helpers/in-process.ts);
- * this is for what only a process shows: exit status, signals, the fast path in bin/run.js, stdout purity.
+ * this is for what only a process shows: exit status, signals, the fast path in bin/run.cjs, stdout purity.
  *
- * The built CLI (`node bin/run.js …`, so `npm run build` first) as a real process, the way a shell or a script would
+ * The built CLI (`node bin/run.cjs …`, so `npm run build` first) as a real process, the way a shell or a script would
  * run it, with an environment that holds nothing of the developer's own pve-login, Proxmox, proxy or display settings.
  * A test can also watch and talk to it while it runs (wait for output, write to stdin, send a signal), for what must
  * be reacted to mid-run: a login waiting for its browser, `exec` forwarding a signal. Plus the temp homes, sandbox
@@ -20,7 +20,7 @@ import {afterAll} from '@jest/globals'
 import type {SandboxProcess} from './sandbox.js'
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../..', import.meta.url))
-export const RUN_JS = join(REPOSITORY_ROOT, 'bin', 'run.js')
+export const RUN_JS = join(REPOSITORY_ROOT, 'bin', 'run.cjs')
 
 export interface CliResult {
   /** null when a signal ended the process. */
@@ -39,7 +39,7 @@ export interface CliOptions {
   input?: string
   /** Keep stdin open for writeLine() (paste mode). Default: closed at once, like `< /dev/null` (not a terminal). */
   keepStdinOpen?: boolean
-  /** Node options before bin/run.js, e.g. `['--import', hooks]` to watch which modules load. */
+  /** Node options before bin/run.cjs, e.g. `['--import', hooks]` to watch which modules load. */
   nodeArgs?: readonly string[]
   /** SIGKILL after this long, so a hung CLI fails its test (with signal SIGKILL) instead of the whole run. Default 30 s. */
   killAfterMs?: number

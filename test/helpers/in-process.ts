@@ -2,7 +2,7 @@
  * A pve-login command run inside the test process: the real command classes, parsed by oclif (a Config loaded from
  * the repository root), with a test IO instead of the process's streams (captured output, chosen terminal facts,
  * an environment of its own). No build and no process start, so most command tests run here; what only a real
- * process shows (exit status as a shell sees it, signals, the fast path in bin/run.js, stdout purity) stays in
+ * process shows (exit status as a shell sees it, signals, the fast path in bin/run.cjs, stdout purity) stays in
  * test/helpers/cli.ts.
  */
 import {PassThrough, Writable} from 'node:stream'

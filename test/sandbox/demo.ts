@@ -16,7 +16,7 @@ import {fileURLToPath} from 'node:url'
 
 import {startSandbox} from './sandbox.js'
 
-const cli = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+const cli = fileURLToPath(new URL('../../bin/run.cjs', import.meta.url))
 const bold = process.stderr.isTTY ? (text: string) => `\x1b[1m${text}\x1b[0m` : (text: string) => text
 
 function step(title: string): void {
@@ -47,7 +47,7 @@ let failed = false
 try {
   const hasDisplay = Boolean(process.env['DISPLAY'] || process.env['WAYLAND_DISPLAY']) && !process.env['PVE_LOGIN_DEMO_ROBOT'] && !process.env['CI']
   const alice = sandbox.idpAccounts.find((account) => account.sub === 'alice')
-  // `pve-login` on PATH, as after `npm install -g pve-login`: here it is this checkout's bin/run.js.
+  // `pve-login` on PATH, as after `npm install -g pve-login`: here it is this checkout's bin/run.cjs.
   const bin = join(scratch, 'bin')
   await mkdir(bin)
   await symlink(cli, join(bin, 'pve-login'))
