@@ -11,7 +11,7 @@ import {FileStore} from '../src/store/file-store.js'
 import {sessionsDirectory} from '../src/store/open-store.js'
 
 /**
- * `env` and `ticket` answer from the cache without loading oclif (bin/run.js → src/cli/fast-path.ts), and hand
+ * `env` and `ticket` answer from the cache without loading oclif (bin/run.cjs → src/cli/fast-path.ts), and hand
  * anything they are unsure of to oclif. A cached session needs no server: a cache hit makes no request.
  * Needs `npm run build` first (npm test does it).
  */
@@ -38,6 +38,15 @@ async function cli(args: string[]): Promise<Run> {
 
 const oclifLoaded = (run: Run) => run.loaded.some((url) => url.includes('/@oclif/'))
 
+const BUILTIN_RECORDER = join(REPOSITORY_ROOT, 'test', 'fixtures', 'builtin-log', 'record.cjs')
+
+/** The builtin modules a run loaded (`NativeModule net`, …), as Node lists them. */
+async function builtinsLoadedBy(args: string[]): Promise<{code: number; builtins: string[]}> {
+  const log = join(home, `builtins-${Math.random().toString(36).slice(2)}.log`)
+  const {code} = await runCli(args, {nodeArgs: ['--require', BUILTIN_RECORDER], env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', BUILTIN_LOG: log}})
+  return {code: code ?? -1, builtins: (await readFile(log, 'utf8')).split('\n')}
+}
+
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'pve-login-fast-'))
   await new FileStore(sessionsDirectory(home)).save({
@@ -62,6 +71,16 @@ describe('the env/ticket/status fast path', () => {
     expect(run.stderr).toContain('telmate')
     expect(oclifLoaded(run)).toBe(false)
     expect(run.loaded.some((url) => url.includes('/undici/'))).toBe(false)
+  })
+
+  test('a cached env writing to a pipe loads no networking, terminal or stream module, nor fs/promises or the ES loader', async () => {
+    // Each of these costs a cached `env` 1-5 ms, some of Node's own start-up of ~20 ms (docs/architecture.md).
+    const {code, builtins} = await builtinsLoadedBy(['env'])
+    expect(code).toBe(0)
+    // The recorder works: the code cache's loader is there.
+    expect(builtins).toContain('NativeModule vm')
+    const expensive = ['NativeModule net', 'NativeModule tty', 'NativeModule stream', 'NativeModule internal/fs/promises', 'NativeModule internal/modules/esm/translators', 'NativeModule internal/util/parse_args/parse_args']
+    expect(builtins.filter((name) => expensive.includes(name))).toEqual([])
   })
 
   test('ticket --json answers from the cache without oclif', async () => {

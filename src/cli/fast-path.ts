@@ -8,11 +8,13 @@
  * parser is not sure about (unknown flags, help, bad values, conflicts) is left to oclif, which explains it.
  */
 import {readFileSync} from 'node:fs'
-import {parseArgs, type ParseArgsConfig} from 'node:util'
+import type {ParseArgsConfig} from 'node:util'
 
 import type {CommandResult} from './command-result.js'
 import {runCommand} from './command-run.js'
 import {processIO, wantsJson, type CliIO} from './io.js'
+
+export {flushProcessOutput} from './io.js'
 import type {EnvFlags, TicketFlags} from './script-output.js'
 import type {StatusFlags} from './status-result.js'
 import type {ApiFlags} from './api-result.js'
@@ -133,10 +135,15 @@ export function parseArgv(shape: CommandShape, args: string[], env: NodeJS.Proce
   }
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>
   let positionals: string[]
-  try {
-    ;({values, positionals} = parseArgs({args, options, strict: true, allowPositionals: shape.args.length > 0}))
-  } catch {
-    return undefined
+  if (args.length === 0) {
+    // `pve-login env` as most scripts call it: node:util's parser (~1 ms to load) has nothing to do.
+    ;[values, positionals] = [{}, []]
+  } else {
+    try {
+      ;({values, positionals} = process.getBuiltinModule('node:util').parseArgs({args, options, strict: true, allowPositionals: shape.args.length > 0}))
+    } catch {
+      return undefined
+    }
   }
   // Every argument is required, and oclif refuses extra words: anything but the exact count is oclif's to explain.
   if (positionals.length !== shape.args.length) return undefined

@@ -1,5 +1,5 @@
 import type {Interface} from 'node:readline'
-import {PassThrough} from 'node:stream'
+import type {PassThrough} from 'node:stream'
 
 import type {LoginProgress} from '../login/login-flow.js'
 import type {CliIO, InputStream} from './io.js'
@@ -34,7 +34,8 @@ export class PastePrompt {
     enabled: boolean,
     private readonly io: CliIO,
   ) {
-    this.input = enabled ? new PassThrough() : undefined
+    // node:stream only where pasting is offered, like readline: not on a cached `env` in a script.
+    this.input = enabled ? new (process.getBuiltinModule('node:stream').PassThrough)() : undefined
     this.readline = enabled ? import('node:readline') : undefined
   }
 

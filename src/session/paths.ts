@@ -1,4 +1,3 @@
-import {homedir} from 'node:os'
 import {join} from 'node:path'
 
 /** Where pve-login keeps its configuration, the file ticket store and its locks. */
@@ -16,7 +15,8 @@ export interface PveLoginPaths {
 export function resolvePaths(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): PveLoginPaths {
   const explicit = env['PVE_LOGIN_HOME']
   if (explicit) return {configDir: explicit, stateDir: explicit}
-  const home = env['HOME'] || homedir()
+  // node:os only without HOME: a cached `env` resolves these paths on every run.
+  const home = env['HOME'] || process.getBuiltinModule('node:os').homedir()
   if (platform === 'win32') {
     const appData = env['APPDATA'] || join(home, 'AppData', 'Roaming')
     const localAppData = env['LOCALAPPDATA'] || join(home, 'AppData', 'Local')

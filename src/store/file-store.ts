@@ -1,5 +1,4 @@
-import {readdirSync} from 'node:fs'
-import {rm} from 'node:fs/promises'
+import {promises as fs, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {parseSessionRecord, type SessionKey, type SessionRecord} from '../session/session-record.js'
@@ -81,7 +80,7 @@ export class FileStore implements TicketStore {
 
   async remove(account: string): Promise<boolean> {
     try {
-      await rm(this.pathOf(account))
+      await fs.rm(this.pathOf(account))
       return true
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code

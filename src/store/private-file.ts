@@ -1,15 +1,16 @@
-import {closeSync, constants, fstatSync, openSync, readSync} from 'node:fs'
-import {lstat, mkdir, open, rename, rm} from 'node:fs/promises'
+// fs.promises, not node:fs/promises: the bundled fast path would load that module (and readline with it) on every
+// cached `env`, which only reads, synchronously.
+import {closeSync, constants, fstatSync, openSync, promises as fs, readSync} from 'node:fs'
 import {dirname} from 'node:path'
 
 import {UnsafeStateError} from '../errors.js'
 
 /** Creates a directory only its owner can enter (the file store holds credentials). */
 export async function ensurePrivateDirectory(path: string): Promise<void> {
-  await mkdir(path, {recursive: true, mode: 0o700})
+  await fs.mkdir(path, {recursive: true, mode: 0o700})
   // An existing path is used only when it is a real directory of ours: a symlink planted here would send tickets
   // into someone else's folder.
-  const stats = await lstat(path)
+  const stats = await fs.lstat(path)
   if (!stats.isDirectory()) throw new UnsafeStateError(`${path} is not a folder (${stats.isSymbolicLink() ? 'a symbolic link' : 'a file'}).`, {hint: `Remove it (rm ${path}); pve-login creates the folder itself.`})
 }
 
@@ -23,7 +24,7 @@ export async function writePrivateFileAtomic(path: string, content: string): Pro
   // node:crypto is loaded here, not at the top: the stores import this module on every run, and most runs only read.
   const {randomBytes} = await import('node:crypto')
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  const handle = await open(temporary, 'wx', 0o600)
+  const handle = await fs.open(temporary, 'wx', 0o600)
   try {
     await handle.writeFile(content, 'utf8')
     await handle.sync()
@@ -31,9 +32,9 @@ export async function writePrivateFileAtomic(path: string, content: string): Pro
     await handle.close()
   }
   try {
-    await rename(temporary, path)
+    await fs.rename(temporary, path)
   } catch (error) {
-    await rm(temporary, {force: true})
+    await fs.rm(temporary, {force: true})
     throw error
   }
 }

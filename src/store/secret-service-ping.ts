@@ -7,7 +7,6 @@
  * The wire format is D-Bus's (https://dbus.freedesktop.org/doc/dbus-specification.html): SASL EXTERNAL
  * authentication, then little-endian method calls (Hello, which every connection must send first, then Ping).
  */
-import {createConnection} from 'node:net'
 
 export interface PingResult {
   status: 'answers' | 'absent' | 'no answer'
@@ -27,7 +26,8 @@ export function pingSecretService(address: string | undefined, timeoutMs: number
     return Promise.resolve({status: 'absent', detail: address ? `no unix: transport in the session bus address ${address}` : 'DBUS_SESSION_BUS_ADDRESS is not set'})
   }
   return new Promise((resolve) => {
-    const socket = createConnection({path: socketPath})
+    // node:net on use: the file store's cached `env` imports this module but never pings.
+    const socket = process.getBuiltinModule('node:net').createConnection({path: socketPath})
     let settled = false
     const done = (status: PingResult['status'], detail?: string) => {
       if (settled) return

@@ -5,7 +5,7 @@
  * one keychain lookup (the keychain is never asked to list its items), and let the "no keychain here" decision be
  * made and said once per machine instead of on every command.
  */
-import {readdir, rename, rm} from 'node:fs/promises'
+import {promises as fs} from 'node:fs'
 import {join} from 'node:path'
 
 import type {SessionKey} from '../session/session-record.js'
@@ -58,7 +58,7 @@ export class SessionIndex {
   private async moveLegacyEntry(key: SessionKey): Promise<IndexEntry | undefined> {
     const legacy = join(this.directory, `${await legacySessionSlotName(key.server, key.realm)}.json`)
     const entry = parseEntry(await readPrivateFile(legacy, MAX_INDEX_FILE_BYTES).catch(() => undefined))
-    if (entry) await rename(legacy, this.pathOf(key)).catch(() => {})
+    if (entry) await fs.rename(legacy, this.pathOf(key)).catch(() => {})
     return entry
   }
 
@@ -68,14 +68,14 @@ export class SessionIndex {
   }
 
   async remove(key: SessionKey): Promise<void> {
-    await rm(this.pathOf(key), {force: true})
+    await fs.rm(this.pathOf(key), {force: true})
   }
 
   /** Every entry; unreadable ones are skipped (the stores are the truth, the index only points into them). */
   async all(): Promise<IndexEntry[]> {
     let names: string[]
     try {
-      names = await readdir(this.directory)
+      names = await fs.readdir(this.directory)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
       throw error
