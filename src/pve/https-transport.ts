@@ -1,9 +1,8 @@
 import type {Agent, RequestOptions} from 'node:https'
-import {isIP} from 'node:net'
 import type {Socket} from 'node:net'
 import type {TLSSocket} from 'node:tls'
 
-import type {HostLookup} from './pve-dispatcher.js'
+import {isIP, type HostLookup} from './pve-dispatcher.js'
 import {tlsConnectOptions, verifyPeer, type TlsTrust} from './tls.js'
 
 /** One answer, read whole (up to the limit the caller set). */
@@ -152,3 +151,4 @@ function hostOf(host: string, port: number): string {
   const name = isIP(host) === 6 ? `[${host}]` : host
   return port === 443 ? name : `${name}:${port}`
 }
+

@@ -1,5 +1,4 @@
 import {createRequire} from 'node:module'
-import {isIP} from 'node:net'
 import type {TLSSocket} from 'node:tls'
 import type {buildConnector, Dispatcher} from 'undici'
 import {tlsConnectOptions, verifyPeer, type TlsTrust} from './tls.js'
@@ -131,4 +130,9 @@ function verifyingConnector(base: buildConnector.connector, trust: TlsTrust): bu
       callback(null, socket)
     })
   }
+}
+
+/** node:net's isIP, loaded on the first connection: a Session built from the cache may never make one. */
+export function isIP(host: string): number {
+  return process.getBuiltinModule('node:net').isIP(host)
 }

