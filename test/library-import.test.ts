@@ -15,8 +15,8 @@ import * as publicApi from '../src/index.js'
  * TypeScript consumer. Needs `npm run build` first (npm test does it).
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-/** The package's entry (package.json exports): a small module over the bundle (scripts/library-bundle.js). */
-const DIST_ENTRY = join(ROOT, 'dist', 'lib', 'index.js')
+/** The package's entry (package.json exports): a small CommonJS module over the bundle (scripts/library-bundle.js). */
+const DIST_ENTRY = join(ROOT, 'dist', 'lib', 'index.cjs')
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
 /** Records every module the ESM loader resolves (CommonJS modules that ESM pulls in land in require.cache). */
 const MODULE_LOG_HOOKS = pathToFileURL(join(ROOT, 'test', 'fixtures', 'module-log', 'register.mjs')).href
@@ -97,15 +97,19 @@ describe('import', () => {
   })
 
   test('the built entry exports exactly what the source entry does (a stale dist/ fails here)', async () => {
-    const run = await runNode(['--input-type=module', '-e', "process.stdout.write(JSON.stringify(Object.keys(await import('pve-login'))))"])
+    const script = "const m = await import('pve-login'); process.stdout.write(JSON.stringify({named: Object.keys(m).filter((name) => name !== 'default'), onDefault: Object.keys(m.default)}))"
+    const run = await runNode(['--input-type=module', '-e', script])
 
     expect(run.stderr).toBe('')
-    expect((JSON.parse(run.stdout) as string[]).sort()).toEqual(Object.keys(publicApi).sort())
+    const {named, onDefault} = JSON.parse(run.stdout) as {named: string[]; onDefault: string[]}
+    expect(named.sort()).toEqual(Object.keys(publicApi).sort())
+    // The entry is CommonJS, so Node adds `default` (its exports object), as for every CommonJS package.
+    expect(onDefault.sort()).toEqual(Object.keys(publicApi).sort())
   })
 })
 
 describe('CommonJS', () => {
-  test("require('pve-login') works on this Node without a flag and gives the same classes", async () => {
+  test("require('pve-login') works without a flag (the entry is CommonJS) and gives the same classes", async () => {
     const home = join(work, 'cjs-home')
     const script = `
       const pveLogin = require('pve-login')
@@ -121,9 +125,7 @@ describe('CommonJS', () => {
           })),
         )
     `
-    // require(esm) is on by default from Node 20.19 / 22.12; 20.17–20.18 need the flag (docs/library.md).
-    const flags = (process.features as {require_module?: boolean}).require_module ? [] : ['--experimental-require-module']
-    const run = await runNode([...flags, '-e', script])
+    const run = await runNode(['-e', script])
 
     expect(run.code).toBe(0)
     expect(run.stderr).toBe('')
