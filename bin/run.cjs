@@ -62,8 +62,8 @@ function flushProcessStreams() {
 /**
  * dist/fast/fast-path.cjs, the fast path's small bundle (scripts/fast-path-bundle.js), compiled from the V8 code cache
  * the build made for it (scripts/code-cache.js): compiling the bundle, and then each function as it is
- * first called, cost a cached `env` more than its work (~1.44× `node -e 0` without the cache, ~1.25× with it). The
- * file is one function expression taking CommonJS's arguments. V8 checks the cache against its version, its flags and
+ * first called, cost a cached `env` more than its work. The file is one function expression taking CommonJS's
+ * arguments, and its `require` resolves next to it (it asks for ./cold.cjs). V8 checks the cache against its version, its flags and
  * the source and ignores one that does not match (another Node, V8 flags in NODE_OPTIONS, a rebuilt bundle): the
  * source is then compiled as usual. Builtins come from process.getBuiltinModule: `import` would build ES facades.
  * Undefined when this build has no bundle.
