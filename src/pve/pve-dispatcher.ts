@@ -1,16 +1,14 @@
-import {createRequire} from 'node:module'
 import type {TLSSocket} from 'node:tls'
 import type {buildConnector, Dispatcher} from 'undici'
 import {tlsConnectOptions, verifyPeer, type TlsTrust} from './tls.js'
-
-const require = createRequire(import.meta.url)
 
 /**
  * undici, loaded on first use. It costs some 80 ms, and the library's entry point must stay cheap for scripts that
  * only read a cached ticket; a synchronous require (undici is CommonJS) keeps PveClient's constructor synchronous.
  */
 export function loadUndici(): typeof import('undici') {
-  return require('undici') as typeof import('undici')
+  // node:module with it: a request over node:https (src/pve/https-transport.ts) needs neither.
+  return process.getBuiltinModule('node:module').createRequire(import.meta.url)('undici') as typeof import('undici')
 }
 
 /** Resolves a host name to the single address every connection of one PveClient goes to. */

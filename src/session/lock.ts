@@ -1,4 +1,5 @@
 import {readFile} from 'node:fs/promises'
+import {createRequire} from 'node:module'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
@@ -29,7 +30,9 @@ export type ReleaseLock = () => Promise<void>
  * the holder lives; a holder killed with -9 leaves a lock that turns stale after `staleMs` and is taken over.
  */
 export async function acquireSessionLock(stateDir: string, key: SessionKey, options: SessionLockOptions = {}): Promise<ReleaseLock> {
-  const {lock} = await import('proper-lockfile')
+  // require, not import(): proper-lockfile is CommonJS, and import() would start Node's ES loader (~5 ms) in every
+  // process that renews or waits for a renewal.
+  const {lock} = createRequire(import.meta.url)('proper-lockfile') as typeof import('proper-lockfile')
   await ensurePrivateDirectory(join(stateDir, 'locks'))
   const target = lockPath(stateDir, key)
   const deadline = Date.now() + (options.waitTimeoutMs ?? 600_000)

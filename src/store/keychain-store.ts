@@ -1,5 +1,3 @@
-import {createRequire} from 'node:module'
-
 import {pingSecretService, type PingResult} from './secret-service-ping.js'
 import {KEYCHAIN_SERVICE} from './ticket-store.js'
 
@@ -59,7 +57,7 @@ export class KeychainStore {
       if (reachable.status === 'no answer') return {kind: 'no answer'}
       if (reachable.status === 'absent') return {kind: 'refused', detail: `no Secret Service: ${reachable.detail ?? 'not on the session bus'}`}
     }
-    this.keyring ??= createRequire(import.meta.url)('@napi-rs/keyring') as KeyringModule
+    this.keyring ??= process.getBuiltinModule('node:module').createRequire(import.meta.url)('@napi-rs/keyring') as KeyringModule
     try {
       // Pinned to the Secret Service on Linux: the addon's default falls back to the kernel keyring, which loses
       // everything at reboot and is invisible to every keychain tool.
