@@ -60,44 +60,19 @@ function flushProcessStreams() {
 }
 
 /**
- * dist/fast/fast-path.cjs, the fast path's small bundle (scripts/fast-path-bundle.js), compiled from the V8 code cache
- * the build made for it (scripts/code-cache.js): compiling the bundle, and then each function as it is
- * first called, cost a cached `env` more than its work. The file is one function expression taking CommonJS's
- * arguments, and its `require` resolves next to it (it asks for ./cold.cjs). V8 checks the cache against its version, its flags and
- * the source and ignores one that does not match (another Node, V8 flags in NODE_OPTIONS, a rebuilt bundle): the
- * source is then compiled as usual. Builtins come from process.getBuiltinModule: `import` would build ES facades.
- * Undefined when this build has no bundle.
+ * dist/fast/fast-path.cjs, the fast path's small bundle (scripts/fast-path-bundle.js), through the bundles' loader
+ * (src/load-bundle.cjs, copied to dist/): compiled from the V8 code cache the build made for it. Undefined when this
+ * build has no bundle (a build with tsc alone).
  */
 function loadFastPathBundle() {
-  const {readFileSync, statSync} = process.getBuiltinModule('node:fs')
-  const {dirname, join} = process.getBuiltinModule('node:path')
-  const file = join(__dirname, '..', 'dist', 'fast', 'fast-path.cjs')
-  let source
+  const {join} = process.getBuiltinModule('node:path')
+  const dist = join(__dirname, '..', 'dist')
+  let loader
   try {
-    source = readFileSync(file, 'utf8')
+    loader = require(join(dist, 'load-bundle.cjs'))
+    return loader.loadBundle(join(dist, 'fast', 'fast-path.cjs'))
   } catch (error) {
-    if (error?.code === 'ENOENT') return undefined
+    if (error?.code === 'MODULE_NOT_FOUND' || error?.code === 'ENOENT') return undefined
     throw error
-  }
-  let cachedData
-  try {
-    // V8 matches a cache to its source by length only: one older than the file (an edited bundle) is not used.
-    if (statSync(`${file}.code-cache`).mtimeMs >= statSync(file).mtimeMs) cachedData = readFileSync(`${file}.code-cache`)
-  } catch {
-    // No cache: compiled from the source.
-  }
-  const {Script} = process.getBuiltinModule('node:vm')
-  const module = {exports: {}}
-  new Script(source, {filename: file, cachedData}).runInThisContext()(module.exports, bundleRequire(file), module, file, dirname(file))
-  return module.exports
-}
-
-/** The bundle's `require`: builtins straight from Node (all a cached `env` asks for), the rest through Node's loader. */
-function bundleRequire(file) {
-  let fromFile
-  return (id) => {
-    if (id.startsWith('node:')) return process.getBuiltinModule(id)
-    fromFile ??= process.getBuiltinModule('node:module').createRequire(file)
-    return fromFile(id)
   }
 }

@@ -4,23 +4,25 @@
 //   <name>.cjs  the static closure of the roots: what the common case runs, and nothing else
 //   cold.cjs    everything those modules import lazily (renewal, lock, login, api, the keychain's ping…)
 //
-// and a V8 code cache for <name>.cjs (scripts/code-cache.js), which the loader hands to V8 with it.
+// each with a V8 code cache (scripts/code-cache.js), and dist/load-bundle.cjs (from src/load-bundle.cjs), the one
+// loader that compiles them with it.
 //
 // Why this shape, measured on 2 cores with Node 20 against `node -e 0` (npm run bench): every ES module costs an
 // asynchronous resolve and read and a compile, every `import … from 'node:x'` an ES facade that touches all of x's
-// exports (node:crypto's builds WebCrypto), and V8 compiles a file's whole text before it runs and each function
-// again when first called. A cached `env` as ~40 tsc modules ran at ~1.7×, as esbuild ESM chunks the same, as one
-// CommonJS file of everything 1.5× (a third of it compiling code it never ran), as the small file 1.44×, and with
-// the code cache ~1.25×.
+// exports (node:crypto's builds WebCrypto), an import() in a CommonJS file starts Node's ES loader, and V8 compiles a
+// file's whole text before it runs and each function again when first called. A cached `env` as ~40 tsc modules ran
+// at ~1.7× (old bench baseline), as one CommonJS file of everything 1.5× (a third of it compiling code it never ran),
+// as the small file 1.44×, and with the code cache ~1.25×.
 //
 // The two files share one copy of every module: cold.cjs is handed the hot modules it imports instead of bundling
 // copies, so classes (errors are checked with instanceof) and module state exist once; the hot file reaches a cold
-// module through cold.cjs's `coldModule(name, hotModules)`, which evaluates it on first use. The hot file is one
-// function expression over CommonJS's arguments (exports, require, module, __filename, __dirname): its loader
-// compiles the text as it is, with the code cache V8 matches against exactly that text, and calls it. So the hot
-// file cannot import() a package (a script compiled that way has no loader for it): such imports belong in a cold
-// module. esbuild is already installed for tsx; packages stay external and load from node_modules.
-import {readFile, rm} from 'node:fs/promises'
+// module through cold.cjs's `coldModule(name, hotModules)`, which evaluates it on first use. Both files are one
+// function expression over CommonJS's arguments and the loader's importPackage: the loader compiles the text as it
+// is, with the code cache V8 matches against exactly that text, and calls it. A script compiled that way has no
+// module loader, so a lazy import() of a builtin becomes a require(), cold.cjs's of an ES-only package goes through
+// importPackage, and the hot file may import() no package at all. esbuild is already installed for tsx; packages
+// stay external and load from node_modules.
+import {copyFile, readFile, rm, writeFile} from 'node:fs/promises'
 import {builtinModules, createRequire} from 'node:module'
 import {dirname, join, relative, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -28,6 +30,10 @@ import {fileURLToPath} from 'node:url'
 import {build} from 'esbuild'
 
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url))
+/** The loader of both files (src/load-bundle.cjs), copied next to the bundles' folders. */
+const LOADER_SOURCE = fileURLToPath(new URL('../src/load-bundle.cjs', import.meta.url))
+/** Both files are one function expression over these arguments (src/load-bundle.cjs calls it). */
+const BUNDLE_FUNCTION_START = '(function (exports, require, module, __filename, __dirname, __importPackage) {'
 const COLD_FILE = 'cold.cjs'
 /** Virtual modules: the hot modules cold.cjs is handed (in cold.cjs), and the table of them (in the hot file). */
 const HOT_REGISTRY = 'pve-login:hot-registry'
@@ -63,6 +69,18 @@ function virtualModules(build, modules) {
   const filter = new RegExp(`^(${Object.keys(modules).join('|')})$`)
   build.onResolve({filter}, (args) => ({path: args.path, namespace: 'virtual'}))
   build.onLoad({filter: /.*/, namespace: 'virtual'}, (args) => ({contents: modules[args.path], resolveDir: DIST, loader: 'js'}))
+}
+
+/**
+ * A lazy `import('node:x')` as a require(): in a CommonJS file, import() starts Node's ES loader (some 5 ms of a
+ * cached `pve-login api`, measured on 2 cores with Node 20) for a module that require() hands over at once.
+ */
+const builtinImportsAsRequire = {
+  name: 'builtin-imports-as-require',
+  setup(build) {
+    build.onResolve({filter: /.*/}, (args) => (args.kind === 'dynamic-import' && isBuiltin(args.path) ? {path: args.path, namespace: 'builtin'} : undefined))
+    build.onLoad({filter: /.*/, namespace: 'builtin'}, (args) => ({contents: `module.exports = require(${JSON.stringify(args.path)})`, loader: 'js'}))
+  },
 }
 
 /**
@@ -104,6 +122,7 @@ async function findPackageJson(directory) {
 export async function bundleTwoLayers({outDir, hotFile, roots: rootPaths, entry}) {
   const OUT = fileURLToPath(outDir)
   await rm(OUT, {recursive: true, force: true})
+  await copyFile(LOADER_SOURCE, resolve(DIST, 'load-bundle.cjs'))
   const roots = rootPaths.map((root) => resolve(DIST, root))
 
   // 1. The hot set (the static closure of the roots), and the cold modules the hot ones import lazily.
@@ -138,6 +157,8 @@ export async function bundleTwoLayers({outDir, hotFile, roots: rootPaths, entry}
   await build({
     ...common,
     outfile: resolve(OUT, COLD_FILE),
+    banner: {js: `${BUNDLE_FUNCTION_START}\n${common.banner.js}`},
+    footer: {js: '})'},
     stdin: barrel([
       `const registry = require(${JSON.stringify(HOT_REGISTRY)})`,
       `const modules = {${coldModules.map((path) => `${JSON.stringify(key(path))}: () => require(${JSON.stringify(path)})`).join(', ')}}`,
@@ -148,6 +169,7 @@ export async function bundleTwoLayers({outDir, hotFile, roots: rootPaths, entry}
     ]),
     plugins: [
       noRequireOfEsm,
+      builtinImportsAsRequire,
       {
         name: 'hot-modules-from-registry',
         setup(build) {
@@ -169,17 +191,20 @@ export async function bundleTwoLayers({outDir, hotFile, roots: rootPaths, entry}
     ],
   })
 
+  await importsThroughLoader(resolve(OUT, COLD_FILE))
+
   // 3. The hot file: the hot set. A lazy import of a cold module asks cold.cjs for it (handing over the hot modules
-  //    it uses); one of a builtin becomes a require(); one of a package is refused (the code cache forbids import()).
+  //    it uses); one of a builtin becomes a require(); one of a package is refused (it belongs in a cold module).
   const shared = [...sharedHot].sort()
   await build({
     ...common,
     outfile: resolve(OUT, hotFile),
-    banner: {js: `(function (exports, require, module, __filename, __dirname) {\n${common.banner.js}`},
+    banner: {js: `${BUNDLE_FUNCTION_START}\n${common.banner.js}`},
     footer: {js: '})'},
     stdin: barrel([`export * from ${JSON.stringify(resolve(DIST, entry))}`]),
     plugins: [
       noRequireOfEsm,
+      builtinImportsAsRequire,
       {
         name: 'lazy-imports-to-cold',
         setup(build) {
@@ -191,13 +216,11 @@ export async function bundleTwoLayers({outDir, hotFile, roots: rootPaths, entry}
           })
           build.onResolve({filter: /.*/}, (args) => {
             if (args.kind !== 'dynamic-import') return undefined
-            if (isBuiltin(args.path)) return {path: args.path, namespace: 'builtin'}
             if (!isProjectImport(args)) return {errors: [{text: `the hot file runs from a code cache and cannot import() the package ${args.path}: import it from a lazily loaded module`}]}
             const path = resolve(args.resolveDir, args.path)
             return cold.has(path) ? {path, namespace: 'cold-module'} : undefined
           })
           build.onResolve({filter: exactly(`./${COLD_FILE}`)}, (args) => ({path: args.path, external: true}))
-          build.onLoad({filter: /.*/, namespace: 'builtin'}, (args) => ({contents: `module.exports = require(${JSON.stringify(args.path)})`, loader: 'js'}))
           build.onLoad({filter: /.*/, namespace: 'cold-module'}, (args) => ({
             contents: `const {hotModules} = require(${JSON.stringify(HOT_TABLE)})\nmodule.exports = require("./${COLD_FILE}").coldModule(${JSON.stringify(key(args.path))}, hotModules)`,
             resolveDir: OUT,
@@ -211,4 +234,17 @@ export async function bundleTwoLayers({outDir, hotFile, roots: rootPaths, entry}
 
 function exactly(text) {
   return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)
+}
+
+/**
+ * cold.cjs runs from a code cache too, where import() has no loader: its lazy imports of ES-only packages (open,
+ * yocto-spinner) go through the loader's importPackage instead. Builtins and project modules never reach here
+ * (they became require() calls); anything else left as import() fails the build rather than the user.
+ */
+async function importsThroughLoader(file) {
+  const text = await readFile(file, 'utf8')
+  const rewritten = text.replace(/\bimport\((["'])([^"'./][^"']*)\1\)/g, '__importPackage($1$2$1)')
+  const left = /\bimport\(/.exec(rewritten)
+  if (left) throw new Error(`${file}: an import() that is not of a package is left: ${rewritten.slice(left.index, left.index + 80)}`)
+  await writeFile(file, rewritten)
 }
