@@ -5,7 +5,7 @@ import {pathToFileURL} from 'node:url'
 
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 
-import {REPOSITORY_ROOT, runCli} from './helpers/cli.js'
+import {LOAD_RECORDER, readLoadRecord, REPOSITORY_ROOT, runCli} from './helpers/cli.js'
 import {rememberProfile} from '../src/session/profile-config.js'
 import {FileStore} from '../src/store/file-store.js'
 import {sessionsDirectory} from '../src/store/open-store.js'
@@ -38,13 +38,11 @@ async function cli(args: string[]): Promise<Run> {
 
 const oclifLoaded = (run: Run) => run.loaded.some((url) => url.includes('/@oclif/'))
 
-const BUILTIN_RECORDER = join(REPOSITORY_ROOT, 'test', 'fixtures', 'builtin-log', 'record.cjs')
-
 /** The builtin modules a run loaded (`NativeModule net`, …), as Node lists them. */
 async function builtinsLoadedBy(args: string[]): Promise<{code: number; builtins: string[]}> {
   const log = join(home, `builtins-${Math.random().toString(36).slice(2)}.log`)
-  const {code} = await runCli(args, {nodeArgs: ['--require', BUILTIN_RECORDER], env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', BUILTIN_LOG: log}})
-  return {code: code ?? -1, builtins: (await readFile(log, 'utf8')).split('\n')}
+  const {code} = await runCli(args, {nodeArgs: ['--require', LOAD_RECORDER], env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file', BUILTIN_LOG: log}})
+  return {code: code ?? -1, builtins: (await readLoadRecord(log)).builtins}
 }
 
 beforeAll(async () => {

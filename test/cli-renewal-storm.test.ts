@@ -5,8 +5,24 @@
  */
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 
-import {copyHome, countRequests, forgetClockOffsets, makeTempDir, removeDir, runCli, seedLogin, type CliResult} from './helpers/cli.js'
+import {join} from 'node:path'
+
+import {
+  copyHome,
+  countRequests,
+  editStoredSessions,
+  forgetClockOffsets,
+  LOAD_RECORDER,
+  makeTempDir,
+  readLoadRecord,
+  removeDir,
+  runCli,
+  seedLogin,
+  startCli,
+  type CliResult,
+} from './helpers/cli.js'
 import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
+import {acquireSessionLock} from '../src/session/lock.js'
 
 const PARALLEL = 50
 const TICKET_PATH = '/api2/json/access/ticket'
@@ -115,4 +131,30 @@ describe('50 concurrent env at renewal time', () => {
       await sandbox.fault('/access/ticket', 'hang', 0)
     }
   }, 180_000)
+})
+
+describe('a process waiting for another one\'s renewal', () => {
+  test('takes the ticket the other one stored without taking the lock itself (nor loading proper-lockfile)', async () => {
+    const home = await freshCopy()
+    const [session] = JSON.parse((await runCli(['status', '--json'], {env: {PVE_LOGIN_HOME: home}})).stdout) as {server: string; realm: string}[]
+    // This test process stands for the one renewing: it holds the session lock.
+    const release = await acquireSessionLock(home, {server: session!.server, realm: session!.realm})
+    await sandbox.resetLog()
+    const log = join(home, 'loaded.json')
+    const waiting = startCli(['env', '--no-login', '--shell', 'sh'], {nodeArgs: ['--require', LOAD_RECORDER], env: {PVE_LOGIN_HOME: home, BUILTIN_LOG: log}})
+    await waiting.waitForStderr(/waiting for it/)
+
+    // "The renewal": a ticket with two hours left is stored, then the lock is let go.
+    const renewedAt = new Date().toISOString()
+    await editStoredSessions(home, (record) => {
+      record.issuedAt = renewedAt
+    })
+    await release()
+    const result = await waiting.finished
+
+    expect(result.code).toBe(0)
+    expect(ticketIn(result.stdout)).toBeDefined()
+    expect(countRequests(await sandbox.requestLog(), 'POST', TICKET_PATH)).toBe(0)
+    expect((await readLoadRecord(log)).required.filter((file) => file.includes('proper-lockfile'))).toEqual([])
+  })
 })

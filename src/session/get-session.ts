@@ -59,11 +59,20 @@ export async function getSessionRecord(options: SessionOptions = {}): Promise<Se
 
   // Loaded only past the cache: the lock brings node:crypto, timers and proper-lockfile, none of which a cached answer needs.
   const {acquireSessionLock, attemptStillRunning, readRenewalAttempt, recordRenewalAttempt} = await import('./lock.js')
+  let storedMeanwhile: SessionRecord | undefined
   const release = await acquireSessionLock(settings.paths.stateDir, key, {
     signal: options.signal,
     staleMs: options.lockStaleMs,
     onWait: () => options.logger?.warn('Another pve-login is logging in or renewing this session; waiting for it…'),
+    // The process we waited for renewed (or logged in) and stored the result: it serves us without the lock, so fifty
+    // callers at renewal time do not file through the lock one by one just to read it.
+    waitingIsOver: async () => {
+      if (options.forceLogin) return false
+      storedMeanwhile = await readSession(store, key, options.logger)
+      return storedMeanwhile !== undefined && fresh(storedMeanwhile)
+    },
   })
+  if (!release) return done(storedMeanwhile!, 'cache')
   let client: PveClient | undefined
   try {
     const cached = await readSession(store, key, options.logger)

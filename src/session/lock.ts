@@ -1,3 +1,4 @@
+import {statSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
@@ -19,6 +20,11 @@ export interface SessionLockOptions {
   onWait?: () => void
   /** How long a holder may go without refreshing the lock before it counts as dead (proper-lockfile's minimum: 2 s). Default LOCK_STALE_MS. */
   staleMs?: number
+  /**
+   * Asked once the holder this process waited for has let go, before taking the lock: true ends the wait without
+   * it (the holder's work, e.g. a renewal it stored, made this process's unnecessary).
+   */
+  waitingIsOver?: () => Promise<boolean>
 }
 
 export type ReleaseLock = () => Promise<void>
@@ -28,35 +34,26 @@ export type ReleaseLock = () => Promise<void>
  * `<stateDir>/locks/`, never on the data, and is held across "read cache → renew or log in → write cache" so that
  * twenty parallel callers cause one renewal or one browser tab. proper-lockfile keeps the lock's mtime fresh while
  * the holder lives; a holder killed with -9 leaves a lock that turns stale after `staleMs` and is taken over.
+ * Resolves with the function that releases it, or with undefined when `waitingIsOver` ended the wait.
  */
-export async function acquireSessionLock(stateDir: string, key: SessionKey, options: SessionLockOptions = {}): Promise<ReleaseLock> {
-  // require, not import(): proper-lockfile is CommonJS, and import() would start Node's ES loader (~5 ms) in every
-  // process that renews or waits for a renewal.
-  const {lock} = createRequire(import.meta.url)('proper-lockfile') as typeof import('proper-lockfile')
+export function acquireSessionLock(stateDir: string, key: SessionKey, options: SessionLockOptions & {waitingIsOver: () => Promise<boolean>}): Promise<ReleaseLock | undefined>
+export function acquireSessionLock(stateDir: string, key: SessionKey, options?: Omit<SessionLockOptions, 'waitingIsOver'>): Promise<ReleaseLock>
+export async function acquireSessionLock(stateDir: string, key: SessionKey, options: SessionLockOptions = {}): Promise<ReleaseLock | undefined> {
   await ensurePrivateDirectory(join(stateDir, 'locks'))
   const target = lockPath(stateDir, key)
+  const staleMs = options.staleMs ?? LOCK_STALE_MS
   const deadline = Date.now() + (options.waitTimeoutMs ?? 600_000)
   let told = false
   // Short pauses: a renewal takes a few hundred milliseconds, and with pauses growing to 250 ms a waiter could sleep
-  // on for most of that after the holder was done. A retry is one mkdir, so polling every 10-40 ms costs little.
+  // on for most of that after the holder was done. A look is one stat, so polling every 10-40 ms costs little.
   for (let pause = 10; ; pause = Math.min(pause * 2, 40)) {
     if (options.signal?.aborted) throw new AbortedError()
-    try {
-      const release = await lock(target, {
-        realpath: false,
-        stale: options.staleMs ?? LOCK_STALE_MS,
-        retries: 0,
-        // The default throws from a timer, killing the process; a compromised lock only weakens single-flight.
-        onCompromised: () => {},
-      })
-      return async () => {
-        await release().catch(() => {})
-      }
-    } catch (error) {
-      // ENOENT: another waiter removed the lock directory between our mkdir and utimes while taking over a stale
-      // lock (several do so at once when many processes wait); that is a busy lock too, not a failure.
-      const code = (error as NodeJS.ErrnoException).code
-      if (code !== 'ELOCKED' && code !== 'ENOENT') throw error
+    // A lock its holder keeps fresh is busy: seen with a stat, without loading proper-lockfile (~10 ms of start-up,
+    // which fifty processes waiting on one renewal would each pay).
+    if (!heldByAnother(target, staleMs)) {
+      if (told && (await options.waitingIsOver?.())) return undefined
+      const release = await tryLock(target, staleMs)
+      if (release) return release
     }
     if (!told) {
       told = true
@@ -72,6 +69,42 @@ export async function acquireSessionLock(stateDir: string, key: SessionKey, opti
     } catch {
       throw new AbortedError()
     }
+  }
+}
+
+/** The lock, or undefined when another process holds it (or took it between our look and our attempt). */
+async function tryLock(target: string, staleMs: number): Promise<ReleaseLock | undefined> {
+  // require, not import(): proper-lockfile is CommonJS, and import() would start Node's ES loader (~5 ms).
+  const {lock} = createRequire(import.meta.url)('proper-lockfile') as typeof import('proper-lockfile')
+  try {
+    const release = await lock(target, {
+      realpath: false,
+      stale: staleMs,
+      retries: 0,
+      // The default throws from a timer, killing the process; a compromised lock only weakens single-flight.
+      onCompromised: () => {},
+    })
+    return async () => {
+      await release().catch(() => {})
+    }
+  } catch (error) {
+    // ENOENT: another waiter removed the lock directory between our mkdir and utimes while taking over a stale
+    // lock (several do so at once when many processes wait); that is a busy lock too, not a failure.
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'ELOCKED' && code !== 'ENOENT') throw error
+    return undefined
+  }
+}
+
+/**
+ * Whether proper-lockfile's lock directory (`<target>.lock`, its documented lockfilePath default) exists and its
+ * holder refreshed it within staleMs. A stale or absent one is left to proper-lockfile to take.
+ */
+function heldByAnother(target: string, staleMs: number): boolean {
+  try {
+    return Date.now() - statSync(`${target}.lock`).mtimeMs < staleMs
+  } catch {
+    return false
   }
 }
 

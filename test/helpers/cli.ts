@@ -22,6 +22,20 @@ import type {SandboxProcess} from './sandbox.js'
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const RUN_JS = join(REPOSITORY_ROOT, 'bin', 'run.cjs')
 
+/** `--require` it (nodeArgs) with BUILTIN_LOG set: the process records what it loaded (readLoadRecord reads it). */
+export const LOAD_RECORDER = join(REPOSITORY_ROOT, 'test', 'fixtures', 'builtin-log', 'record.cjs')
+
+export interface LoadRecord {
+  /** Node's process.moduleLoadList: `NativeModule net`, `Internal Binding fs`, … */
+  builtins: string[]
+  /** The files in require.cache. */
+  required: string[]
+}
+
+export async function readLoadRecord(log: string): Promise<LoadRecord> {
+  return JSON.parse(await readFile(log, 'utf8')) as LoadRecord
+}
+
 export interface CliResult {
   /** null when a signal ended the process. */
   code: number | null
