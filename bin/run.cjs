@@ -67,12 +67,8 @@ function flushProcessStreams() {
 function loadFastPathBundle() {
   const {join} = process.getBuiltinModule('node:path')
   const dist = join(__dirname, '..', 'dist')
-  let loader
-  try {
-    loader = require(join(dist, 'load-bundle.cjs'))
-    return loader.loadBundle(join(dist, 'fast', 'fast-path.cjs'))
-  } catch (error) {
-    if (error?.code === 'MODULE_NOT_FOUND' || error?.code === 'ENOENT') return undefined
-    throw error
-  }
+  const bundle = join(dist, 'fast', 'fast-path.cjs')
+  // The build writes the bundle and its loader together; an error inside them is not "no bundle".
+  if (!process.getBuiltinModule('node:fs').existsSync(bundle)) return undefined
+  return require(join(dist, 'load-bundle.cjs')).loadBundle(bundle)
 }
