@@ -6,7 +6,7 @@
  */
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 
-import {makeTempDir, removeDir, runCli} from './helpers/cli.js'
+import {LOAD_RECORDER, makeTempDir, readLoadRecord, removeDir, runCli, seedLogin} from './helpers/cli.js'
 import {hasScript, plainScreen, startCliOnPty} from './helpers/pty.js'
 import {startSandboxProcess, type SandboxProcess} from './helpers/sandbox.js'
 import {followStartUrl, signInAtIdp} from './sandbox/idp-sign-in.js'
@@ -44,6 +44,19 @@ const SPINNER_FRAMES = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/
 const describeOnPty = hasScript() ? describe : describe.skip
 
 describeOnPty('on a terminal', () => {
+  test('a cached env typed at a terminal answers without loading node:tty (whether a login may start is asked only for a login)', async () => {
+    const env = freshEnv()
+    await seedLogin(sandbox, env['PVE_LOGIN_HOME']!)
+    const log = `${env['PVE_LOGIN_HOME']}/loaded.json`
+    const cli = startCliOnPty(['env', '--shell', 'sh'], {env: {...env, BUILTIN_LOG: log, NODE_OPTIONS: `--require ${JSON.stringify(LOAD_RECORDER)}`}})
+    const outcome = await cli.finished
+    expect({code: outcome.code, output: outcome.output}).toEqual({code: 0, output: expect.stringContaining('PROXMOX_VE_AUTH_TICKET=')})
+    const {builtins} = await readLoadRecord(log)
+    // The recorder ran: the code cache's loader is there.
+    expect(builtins).toContain('NativeModule vm')
+    expect(builtins.filter((name) => name === 'NativeModule tty' || name === 'NativeModule net')).toEqual([])
+  })
+
   test('a browser that "opened" but showed nothing (BROWSER=/bin/true): paste the address, the login completes', async () => {
     const cli = startCliOnPty(connection(), {env: freshEnv({BROWSER: '/bin/true'}), term: TERM})
     const [, idpUrl] = await cli.waitForScreen(IDP_URL)

@@ -23,7 +23,7 @@ export interface ImplicitLoginFlags {
 }
 
 export interface ImplicitLogin {
-  /** Merge into the SessionOptions given to getSession/getSessionRecord. */
+  /** Merge into the SessionOptions given to getSession/getSessionRecord, keeping its getters (withImplicitLogin). */
   options: Pick<SessionOptions, 'interactive' | 'minValidSeconds' | 'maxSessionSeconds' | 'browserCommand' | 'onProgress' | 'pasteInput'>
   /** Stops the progress display and lets go of stdin; call it once the session is there (or failed). */
   finish(): void
@@ -54,20 +54,26 @@ export function parseMaxSession(text: string): number {
  * so a cron job or CI step fails at once (exit 3) instead of opening a browser nobody sees.
  */
 export function implicitLogin(flags: ImplicitLoginFlags, io: CliIO, options: {allowPaste: boolean} = {allowPaste: true}): ImplicitLogin {
-  const terminal = io.terminal.stdin && io.terminal.stderr
-  const interactive = flags.login ? true : flags['no-login'] ? false : terminal
+  // Asked only when a login is about to start: at a terminal the answer loads node:tty (~2 ms), which a cached
+  // `eval "$(pve-login env)"` typed in a shell does not need. `interactive` and `pasteInput` below are getters.
+  let atTerminal: boolean | undefined
+  const interactive = (): boolean => (flags.login ? true : flags['no-login'] ? false : (atTerminal ??= io.terminal.stdin && io.terminal.stderr))
   // Pasting the redirected URL is the way in when no browser can be shown here (SSH). It reads stdin, so only a
   // command whose stdin is a terminal and not needed afterwards (not exec: its child inherits stdin) offers it.
-  const paste = new PastePrompt(options.allowPaste && interactive && io.terminal.stdin, io)
+  const paste = new PastePrompt(() => options.allowPaste && interactive() && io.terminal.stdin, io)
   const progress = new LoginProgressView(io, {paste})
   return {
     options: {
-      interactive,
+      get interactive() {
+        return interactive()
+      },
       minValidSeconds: flags['min-valid'] === undefined ? undefined : parseMinValid(flags['min-valid']),
       maxSessionSeconds: flags['max-session'] === undefined ? undefined : parseMaxSession(flags['max-session']),
       browserCommand: flags['browser-command'],
       onProgress: paste.watch(progress.handle),
-      pasteInput: paste.input,
+      get pasteInput() {
+        return paste.input
+      },
     },
     finish: () => {
       progress.stop()

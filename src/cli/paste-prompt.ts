@@ -14,8 +14,10 @@ import type {CliIO, InputStream} from './io.js'
  * own, which carries the countdown and is redrawn with the typed text, instead of echoing into a spinner.
  */
 export class PastePrompt {
-  /** What the login reads pasted lines from (undefined when pasting is not offered). */
-  readonly input: PassThrough | undefined
+  /** Whether pasting is offered: asked on first need, since the answer looks at the terminal (node:tty). */
+  private readonly offered: () => boolean
+  /** input and readline, once decided; undefined until then. */
+  private parts: {input: PassThrough; readline: Promise<typeof import('node:readline')>} | null | undefined
   private reading: InputStream | undefined
   private editor: Interface | undefined
   /** stdin was read through readline on a terminal (rather than piped). */
@@ -23,20 +25,31 @@ export class PastePrompt {
   /** finish() ran: the wait is over, and pasting does not start again. */
   private done = false
   private promptText = ''
-  /** node:readline, loaded only where pasting is offered: every cached `env` builds a (disabled) prompt. */
-  private readonly readline: Promise<typeof import('node:readline')> | undefined
   /** The loaded module, once the editor exists. */
   private loadedReadline: typeof import('node:readline') | undefined
   /** The editor is on its way (readline loading): the terminal is taken already. */
   private editorLoading = false
 
+  /** enabled may be a function: it is called once, when the login first needs the answer (never on a cached `env`). */
   constructor(
-    enabled: boolean,
+    enabled: boolean | (() => boolean),
     private readonly io: CliIO,
   ) {
-    // node:stream only where pasting is offered, like readline: not on a cached `env` in a script.
-    this.input = enabled ? new (process.getBuiltinModule('node:stream').PassThrough)() : undefined
-    this.readline = enabled ? import('node:readline') : undefined
+    this.offered = typeof enabled === 'function' ? enabled : () => enabled
+  }
+
+  /** What the login reads pasted lines from (undefined when pasting is not offered). */
+  get input(): PassThrough | undefined {
+    return this.offer()?.input
+  }
+
+  /**
+   * node:stream and node:readline load only where pasting is offered: every command that may log in builds a
+   * prompt, and a cached `env` must not pay for them.
+   */
+  private offer(): {input: PassThrough; readline: Promise<typeof import('node:readline')>} | undefined {
+    this.parts ??= this.offered() ? {input: new (process.getBuiltinModule('node:stream').PassThrough)(), readline: import('node:readline')} : null
+    return this.parts ?? undefined
   }
 
   /** A person can type or paste the address on this terminal, on the prompt line. */
@@ -47,8 +60,9 @@ export class PastePrompt {
   /** Wraps a progress handler so the prompt starts reading when the URL is shown. */
   watch(handle: (event: LoginProgress) => void): (event: LoginProgress) => void {
     return (event) => {
-      if (this.input && this.readline && !this.reading && !this.done) {
-        if (event.type === 'browser-unavailable' || (event.type === 'browser-opened' && this.io.terminal.stdin)) void this.start(this.input, this.readline)
+      const parts = this.offer()
+      if (parts && !this.reading && !this.done) {
+        if (event.type === 'browser-unavailable' || (event.type === 'browser-opened' && this.io.terminal.stdin)) void this.start(parts.input, parts.readline)
       }
       handle(event)
     }
@@ -93,7 +107,7 @@ export class PastePrompt {
       reading.pause()
       return
     }
-    if (this.input) reading.unpipe(this.input)
+    if (this.parts) reading.unpipe(this.parts.input)
     reading.destroy()
   }
 

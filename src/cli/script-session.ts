@@ -59,7 +59,9 @@ async function withImplicitLogin<T>(
 ): Promise<T> {
   const login = implicitLogin(flags, io, {allowPaste: options.allowPaste ?? true})
   try {
-    const {result, source, who} = await get({...connectionOptions(flags, signal, io), ...login.options})
+    // Merged with their getters intact: the login's options look at the terminal only if a login starts.
+    const sessionOptions = Object.defineProperties(connectionOptions(flags, signal, io), Object.getOwnPropertyDescriptors(login.options))
+    const {result, source, who} = await get(sessionOptions)
     if (source === 'login') io.info(`Logged in to ${who.server} as ${who.username}.`)
     return result
   } finally {
