@@ -19,7 +19,7 @@ const loaded = new Map()
 /** The exports of the bundle at `file` (an absolute path), compiled and run once per process. */
 function loadBundle(file) {
   if (loaded.has(file)) return loaded.get(file)
-  const source = readFileSync(file, 'utf8')
+  const source = readFileSync(file, 'latin1')
   let cachedData
   try {
     if (statSync(`${file}.code-cache`).mtimeMs >= statSync(file).mtimeMs) cachedData = readFileSync(`${file}.code-cache`)

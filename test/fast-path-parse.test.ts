@@ -117,10 +117,10 @@ describe('env-backed boolean flags', () => {
 
 /**
  * api takes its PATH argument as well: both parsers must find the same flags and the same argument. The shape is
- * the build's table (dist/fast/fast-path-flags.json), which has what the manifest lacks: -f takes one value each time.
+ * the build's table (dist/cli/fast-path-flags.json), which has what the manifest lacks: -f takes one value each time.
  */
 describe('api: the fast path parses flags and PATH as oclif does', () => {
-  const tableFile = join(REPOSITORY_ROOT, 'dist', 'fast', 'fast-path-flags.json')
+  const tableFile = join(REPOSITORY_ROOT, 'dist', 'cli', 'fast-path-flags.json')
   const rows: Row[] = [
     {args: ['/version'], fast: 'same'},
     {args: ['nodes', '--raw'], fast: 'same'},
@@ -159,7 +159,7 @@ describe('api: the fast path parses flags and PATH as oclif does', () => {
  * the manifest lacks: --timeout is an integer from 10 to 590, and --browser is true unless --no-browser.
  */
 describe('login: the fast path parses as oclif does', () => {
-  const tableFile = join(REPOSITORY_ROOT, 'dist', 'fast', 'fast-path-flags.json')
+  const tableFile = join(REPOSITORY_ROOT, 'dist', 'cli', 'fast-path-flags.json')
   const rows: Row[] = [
     {args: [], fast: 'same'},
     {args: ['--server', 'pve.example.com', '--realm', 'entra-cli'], fast: 'same'},
