@@ -10,7 +10,7 @@ import {afterEach, beforeEach, describe, expect, test} from '@jest/globals'
 import type {SessionRecord} from '../src/session/session-record.js'
 import {FileStore} from '../src/store/file-store.js'
 import {openStore, sessionsDirectory} from '../src/store/open-store.js'
-import {unixSocketPath} from '../src/store/secret-service-ping.js'
+import {unixSocketPath} from '../src/store/session-bus.js'
 import {findSession, sessionAccount} from '../src/store/ticket-store.js'
 import {hasHungSecretServiceTools, hasSecretService} from './helpers/capabilities.js'
 

@@ -1,4 +1,4 @@
-import {pingSecretService, type PingResult} from './secret-service-ping.js'
+import {lookUpSecret, pingSecretService, type PingResult} from './secret-service.js'
 import {KEYCHAIN_SERVICE} from './ticket-store.js'
 
 export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 3000
@@ -22,9 +22,14 @@ type KeyringModule = typeof import('@napi-rs/keyring')
  *   `process.exit()` wait for ever (Node joins the pool at exit).
  * - A worker thread frees the event loop, but exit still waits for its native call, and booting one costs about
  *   as much CPU as the rest of a cached `env`; a child process costs a second Node start-up.
- * So on Linux a Secret Service is first pinged from JavaScript (src/store/secret-service-ping.ts: a deadline that
- * really can be walked away from, nothing left pending), once per process, and only one that answered gets the
- * addon's synchronous `Entry` calls, which then take milliseconds. The listing call is never made.
+ * So on Linux a read is asked of the Secret Service from JavaScript (src/store/secret-service.ts: a deadline that
+ * really can be walked away from, nothing left pending), which also proves it answers; for anything else it is
+ * first pinged the same way, once per process. Only a service that answered gets the addon's synchronous `Entry`
+ * calls, which then take milliseconds. The listing call is never made.
+ *
+ * A cached `env` reads without the addon at all: loading it and its `Entry` (a D-Bus connection of its own and a
+ * Diffie-Hellman session) cost a third of such a call, more than its own work and the read together (measured on
+ * 2 cores with Node 20 and gnome-keyring). The addon still reads what the JavaScript read leaves to it.
  */
 export class KeychainStore {
   readonly location = `the OS keychain (service "${KEYCHAIN_SERVICE}")`
@@ -37,7 +42,15 @@ export class KeychainStore {
   ) {}
 
   /** The stored secret, or null when there is no item for the account. */
-  get(account: string): Promise<KeychainOutcome<string | null>> {
+  async get(account: string): Promise<KeychainOutcome<string | null>> {
+    // A service this process already found silent or absent is not asked again (call() says so at once).
+    if (process.platform === 'linux' && (this.reachable === undefined || (await this.reachable).status === 'answers')) {
+      const lookup = await lookUpSecret(this.bus, {service: KEYCHAIN_SERVICE, username: account}, this.timeoutMs)
+      // What the read found out about the service spares the later calls of this process their ping.
+      this.reachable = Promise.resolve<PingResult>(lookup.kind === 'no answer' ? {status: 'no answer'} : lookup.kind === 'absent' ? {status: 'absent', detail: lookup.detail} : {status: 'answers'})
+      if (lookup.kind === 'found') return {kind: 'answer', value: lookup.secret}
+      if (lookup.kind === 'none') return {kind: 'answer', value: null}
+    }
     return this.call((entry) => entry.getPassword() ?? null, account)
   }
 

@@ -19,6 +19,10 @@ export interface PrivateSecretService {
   lock(): Promise<void>
   /** The secret stored for `username` under service pve-login, or undefined (via secret-tool, another client). */
   lookup(username: string): Promise<string | undefined>
+  /** Stores an item with these attributes in the login collection (via secret-tool, another client). */
+  store(attributes: Record<string, string>, secret: Buffer | string): Promise<void>
+  /** Is gnome-keyring-daemon (the one started here) still running? */
+  running(): boolean
   stop(): Promise<void>
 }
 
@@ -51,6 +55,13 @@ export async function startSecretService(): Promise<PrivateSecretService> {
         return undefined
       }
     },
+    store: async (attributes, secret) => {
+      const child = execFile('secret-tool', ['store', '--label=pve-login test', ...Object.entries(attributes).flat()], {env})
+      const exited = new Promise<void>((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`secret-tool store exited with ${code}`)))))
+      child.stdin!.end(secret)
+      await exited
+    },
+    running: () => daemon.exitCode === null && daemon.signalCode === null,
     stop: async () => {
       daemon.kill('SIGCONT')
       daemon.kill('SIGTERM')
