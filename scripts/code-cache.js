@@ -11,14 +11,30 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {startWarmUpSecretService} from './warm-up-secret-service.js'
+
 const WARM_UP = '--warm-up'
 
 /** What each bundle does in its warm-up, given its exports. */
 const WARM_UPS = {
-  'fast-path': async ({runFastPath}) => {
-    for (const argv of [['env'], ['ticket']]) {
+  'fast-path': async ({runFastPath}, home) => {
+    const serve = async (argv) => {
       if (!(await runFastPath(argv))) throw new Error(`the fast path did not serve ${argv.join(' ')}`)
       if (process.exitCode) throw new Error(`${argv.join(' ')} failed during the warm-up (exit ${process.exitCode})`)
+    }
+    await serve(['env'])
+    await serve(['ticket'])
+    // On Linux a cached env reads the keychain over D-Bus from JavaScript: that path too, against a stand-in service.
+    // (Elsewhere it goes through the addon to the real keychain, which a build must not touch.)
+    if (process.platform === 'linux') {
+      const keychainHome = join(home, 'keychain')
+      const stop = await startWarmUpSecretService(join(home, 'bus'), await writeCachedSession(keychainHome, 'keychain'))
+      try {
+        Object.assign(process.env, {PVE_LOGIN_HOME: keychainHome, PVE_LOGIN_STORE: 'keychain', DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(home, 'bus')}`})
+        await serve(['env'])
+      } finally {
+        await stop()
+      }
     }
   },
   library: async ({getSession}) => {
@@ -49,7 +65,7 @@ async function warmUp(bundle, kind) {
     await writeCachedSession(home)
     // Through the loader bin/run.cjs and dist/lib/index.cjs use.
     const {loadBundle, compiledBundles} = createRequire(import.meta.url)('../dist/load-bundle.cjs')
-    await WARM_UPS[kind](loadBundle(bundle))
+    await WARM_UPS[kind](loadBundle(bundle), home)
     // cold.cjs's top level at least, so that a command past the cache does not compile the whole file (~3 ms).
     loadBundle(join(dirname(bundle), 'cold.cjs'))
     for (const [file, script] of compiledBundles) await writeFile(`${file}.code-cache`, script.createCachedData())
@@ -58,15 +74,19 @@ async function warmUp(bundle, kind) {
   }
 }
 
-/** A session as a login leaves it (file store, remembered profile), for a server that does not exist. */
-async function writeCachedSession(home) {
+/**
+ * A session as a login leaves it (remembered profile, the session in the file store, or in the index and the
+ * keychain), for a server that does not exist. Returns the keychain's secrets by account.
+ */
+async function writeCachedSession(home, store = 'file') {
   const {FileStore} = await import('../dist/store/file-store.js')
+  const {SessionIndex} = await import('../dist/store/session-index.js')
+  const {sessionAccount} = await import('../dist/store/ticket-store.js')
   const {rememberProfile} = await import('../dist/session/profile-config.js')
   const server = 'https://pve.invalid:8006'
   const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000)
   const hexTime = (issuedAt.getTime() / 1000).toString(16).toUpperCase()
-  await rememberProfile(home, 'default', {server, realm: 'warm-up'})
-  await new FileStore(join(home, 'sessions')).save({
+  const record = {
     server,
     realm: 'warm-up',
     username: 'build@warm-up',
@@ -74,5 +94,12 @@ async function writeCachedSession(home) {
     csrfToken: `${hexTime}:${'B'.repeat(43)}`,
     issuedAt: issuedAt.toISOString(),
     loginAt: issuedAt.toISOString(),
-  })
+  }
+  await rememberProfile(home, 'default', {server, realm: record.realm})
+  if (store === 'file') {
+    await new FileStore(join(home, 'sessions')).save(record)
+    return new Map()
+  }
+  await new SessionIndex(home).write({server, realm: record.realm, account: sessionAccount(record), store: 'keychain'})
+  return new Map([[sessionAccount(record), JSON.stringify(record)]])
 }
