@@ -142,9 +142,10 @@ export function parseArgv(shape: CommandShape, args: string[], env: NodeJS.Proce
   }
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>
   let positionals: string[]
-  if (args.length === 0) {
-    // `pve-login env` as most scripts call it: node:util's parser (~1 ms to load) has nothing to do.
-    ;[values, positionals] = [{}, []]
+  if (args.every((arg) => !arg.startsWith('-'))) {
+    // `pve-login env` as most scripts call it, or `pve-login api /version`: no flags, so node:util's parser (~1 ms
+    // to load) has nothing to do; every word is an argument, as it would say.
+    ;[values, positionals] = [{}, [...args]]
   } else {
     try {
       ;({values, positionals} = process.getBuiltinModule('node:util').parseArgs({args, options, strict: true, allowPositionals: shape.args.length > 0}))
