@@ -25,6 +25,7 @@ async function main() {
     if (served) flushOutput = fastPath.flushProcessOutput
   }
   if (!served) {
+    endQuietlyWhenStdoutCloses()
     // Help text only changes with a release: the build rendered it with oclif (src/cli/pre-rendered-help.ts).
     if (wantsHelp) {
       const {printPreRenderedHelp} = await import('../dist/cli/pre-rendered-help.js')
@@ -53,6 +54,17 @@ async function main() {
   // must not keep `eval "$(pve-login env)"` or `pve-login exec -- …` waiting: once the output is out, end.
   await flushOutput()
   process.exit()
+}
+
+/**
+ * A reader of stdout that went away (`pve-login --help | true`) ends the process quietly with 141, 128 + SIGPIPE
+ * (EXIT.stdoutClosed in src/cli/exit-codes.ts; the fast path's src/cli/io.ts does the same), not with a stack trace.
+ */
+function endQuietlyWhenStdoutCloses() {
+  process.stdout.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(141)
+    throw error
+  })
 }
 
 function flushProcessStreams() {

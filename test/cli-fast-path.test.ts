@@ -5,7 +5,7 @@ import {pathToFileURL} from 'node:url'
 
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 
-import {LOAD_RECORDER, readLoadRecord, REPOSITORY_ROOT, runCli} from './helpers/cli.js'
+import {LOAD_RECORDER, readLoadRecord, REPOSITORY_ROOT, runCli, startCli} from './helpers/cli.js'
 import {rememberProfile} from '../src/session/profile-config.js'
 import {FileStore} from '../src/store/file-store.js'
 import {sessionsDirectory} from '../src/store/open-store.js'
@@ -126,5 +126,16 @@ describe('the env/ticket/status fast path', () => {
     expect(run.stdout).toContain("o'brien@cli")
     expect(run.stderr).not.toBe('')
     expect(oclifLoaded(run)).toBe(false)
+  })
+})
+
+describe('a reader of stdout that went away', () => {
+  // `pve-login status | true`: the pipe's reading end is closed before pve-login writes. There is nobody to tell, so
+  // it ends quietly with 141 (128 + SIGPIPE), on the fast path, the pre-rendered help and oclif's commands alike.
+  test.each([[['env']], [['status']], [['ticket', '--json']], [['--help']], [['docs']]])('%j ends with 141 and says nothing', async (args) => {
+    const running = startCli(args, {env: {PVE_LOGIN_HOME: home, PVE_LOGIN_STORE: 'file'}})
+    running.child.stdout.destroy()
+    const {code, signal, stderr} = await running.finished
+    expect({code, signal, stderr}).toEqual({code: 141, signal: null, stderr: ''})
   })
 })

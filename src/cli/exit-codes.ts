@@ -11,6 +11,8 @@ export const EXIT = {
   timeout: 6,
   unreachable: 7,
   interrupted: 130,
+  /** The reader of stdout went away (a closed pipe): 128 + SIGPIPE, as for a program that signal killed. */
+  stdoutClosed: 141,
   terminated: 143,
 } as const
 

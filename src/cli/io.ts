@@ -6,6 +6,7 @@
 import {fstatSync, writeSync} from 'node:fs'
 
 import {forTerminal} from '../format/terminal-text.js'
+import {EXIT} from './exit-codes.js'
 
 /** Where output goes; `isTTY`/`columns` are read by the spinner (yocto-spinner) when it draws. */
 export type OutputStream = NodeJS.WritableStream & {isTTY?: boolean; columns?: number}
@@ -141,7 +142,7 @@ function inUse(stream: NodeJS.WriteStream): NodeJS.WriteStream {
  * process.stdout, which waits for it. On Windows, where pipe writes are asynchronous, it is process.stdout itself.
  */
 function directStdout(): OutputStream {
-  if (process.platform === 'win32') return inUse(process.stdout)
+  if (process.platform === 'win32') return stdoutStream()
   let stream: NodeJS.WriteStream | undefined
   const write = (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
     const done = rest.find((item): item is (error?: Error | null) => void => typeof item === 'function')
@@ -151,14 +152,32 @@ function directStdout(): OutputStream {
     try {
       while (written < bytes.length) written += writeSync(1, bytes, written)
     } catch (error) {
+      endIfStdoutClosed(error)
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
-      stream = inUse(process.stdout)
+      stream = stdoutStream()
       return stream.write(bytes.subarray(written), done)
     }
     if (done) queueMicrotask(() => done())
     return true
   }
   return {write} as unknown as OutputStream
+}
+
+function stdoutStream(): NodeJS.WriteStream {
+  if (!streamsInUse.has(process.stdout)) process.stdout.on('error', (error) => {
+    endIfStdoutClosed(error)
+    throw error
+  })
+  return inUse(process.stdout)
+}
+
+/**
+ * A reader of stdout that went away (`pve-login status | true`, or a `head -1` that has had its line) is not an
+ * error to report: nobody is left to read it, and the rest of the output has nowhere to go. The process ends at once,
+ * quietly, with 141 (128 + SIGPIPE), what a program killed by SIGPIPE reports and `set -o pipefail` sees.
+ */
+function endIfStdoutClosed(error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.exit(EXIT.stdoutClosed)
 }
 
 /**
