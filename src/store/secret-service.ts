@@ -42,8 +42,10 @@ export async function pingSecretService(address: string | undefined, timeoutMs: 
  * - `addon`: something only the addon handles, in its own words: a locked item (unlocking may prompt), more than
  *   one match (its "ambiguous" error), a service without the `plain` algorithm, a secret that is not UTF-8.
  *
- * The secret travels in a `plain` session, which the specification asks every service to support: the session bus
- * is the user's own, and any process that could read the conversation could as well ask for the secret itself. It
+ * The secret travels in a `plain` session, which the specification strongly recommends every service support
+ * (section 7.2): the session bus is the user's own, any process that could read the conversation could as well ask
+ * for the secret itself, and the encrypted sessions only keep clear text out of dbus-daemon's memory, which the
+ * specification itself calls of questionable value for a program whose own memory may be paged (section 7). It
  * saves a Diffie-Hellman exchange. Round trips: Hello (to the bus), the search, and for a secret the session and the
  * secret itself.
  */
