@@ -1,4 +1,5 @@
 import {execFile} from 'node:child_process'
+import {createServer, type Socket} from 'node:net'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
@@ -6,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 
 import {KeychainStore, type KeychainOutcome} from '../src/store/keychain-store.js'
 import {hasPrivateSecretServiceTools} from './helpers/capabilities.js'
-import {cleanEnv, REPOSITORY_ROOT} from './helpers/cli.js'
+import {cleanEnv, makeTempDir, removeDir, REPOSITORY_ROOT} from './helpers/cli.js'
 import {startSecretService, type PrivateSecretService} from './helpers/secret-service.js'
 
 const run = promisify(execFile)
@@ -82,5 +83,56 @@ keychainDescribe('reading a session from a real Secret Service', () => {
       expect(await fresh.get('often@pve.example:8006')).toEqual({kind: 'answer', value: 'often'})
     }
     expect(keyring.running()).toBe(true)
+  })
+})
+
+/**
+ * A session bus that does not speak D-Bus properly (a wrong socket in DBUS_SESSION_BUS_ADDRESS, a broken daemon):
+ * the read ends with the keychain refused, in words that say so, and never hangs. The deadline is ten minutes
+ * here, so an answer at all proves that it was not the deadline that ended the read.
+ */
+const linuxDescribe = process.platform === 'linux' ? describe : describe.skip
+linuxDescribe('a session bus that does not speak D-Bus', () => {
+  async function readThrough(answer: (socket: Socket) => void): Promise<KeychainOutcome<string | null>> {
+    const directory = await makeTempDir('pve-login-bus-')
+    const path = join(directory, 'bus')
+    const server = createServer(answer)
+    await new Promise<void>((resolve) => server.listen(path, resolve))
+    try {
+      return await new KeychainStore(600_000, `unix:path=${path}`).get('alice@pve.example:8006')
+    } finally {
+      server.close()
+      await removeDir(directory)
+    }
+  }
+
+  test('a peer that never ends its authentication line', async () => {
+    const outcome = await readThrough((socket) => {
+      socket.on('error', () => {})
+      socket.write('x'.repeat(10_000))
+    })
+    expect(outcome).toEqual({kind: 'refused', detail: expect.stringContaining('did not answer the authentication')})
+  })
+
+  test('a reply whose array elements take no bytes (an empty struct)', async () => {
+    const outcome = await readThrough((socket) => {
+      socket.on('error', () => {})
+      socket.once('data', () => {
+        // A method return to serial 1 (Hello) with the signature a(): the array holds 8 bytes of elements that are
+        // nothing, which would make a naive reader loop for ever.
+        const message = Buffer.alloc(56)
+        message.write('l', 0, 'latin1')
+        message[1] = 2
+        message[3] = 1
+        message.writeUInt32LE(16, 4) // body length
+        message.writeUInt32LE(1, 8) // serial
+        message.writeUInt32LE(17, 12) // header fields length
+        Buffer.from([5, 1, 0x75, 0, 1, 0, 0, 0]).copy(message, 16) // reply serial (u) 1
+        Buffer.from([8, 1, 0x67, 0, 3, 0x61, 0x28, 0x29, 0]).copy(message, 24) // signature (g) a()
+        message.writeUInt32LE(8, 40) // the array's length; its elements start at 48
+        socket.write(Buffer.concat([Buffer.from('OK 0123456789abcdef0123456789abcdef\r\n'), message]))
+      })
+    })
+    expect(outcome).toEqual({kind: 'refused', detail: expect.stringContaining('whose elements take no bytes')})
   })
 })

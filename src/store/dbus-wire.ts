@@ -291,7 +291,13 @@ class Reader {
           return [bytes, elementEnd]
         }
         const items: unknown[] = []
-        while (this.offset < stop) items.push(this.value(signature, at + 1)[0])
+        while (this.offset < stop) {
+          const before = this.offset
+          items.push(this.value(signature, at + 1)[0])
+          // An element that takes no bytes (an empty struct, which the specification forbids) would loop for ever.
+          if (this.offset === before) throw new DbusWireError(`a D-Bus array of ${signature.slice(at, elementEnd)} whose elements take no bytes`)
+        }
+        if (this.offset !== stop) throw new DbusWireError('a D-Bus array whose elements overrun its length')
         return [items, elementEnd]
       }
       case '(':

@@ -14,6 +14,8 @@ import {encodeMethodCall, MESSAGE_TYPE, nextMessage, type DbusArgument, type Dbu
  * in one burst with the connection's Hello (UnknownMethod, about once in 2000; never in 9000 sent after the reply).
  */
 
+const MAX_AUTH_LINE_BYTES = 4096
+
 /** The bus itself, as a destination and an interface. */
 const BUS_NAME = 'org.freedesktop.DBus'
 
@@ -110,7 +112,11 @@ export class SessionBusConversation {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk])
     if (!this.authenticated) {
       const end = this.buffer.indexOf('\r\n')
-      if (end < 0) return
+      if (end < 0) {
+        // An authentication line is a few dozen bytes: this is not a D-Bus server.
+        if (this.buffer.length > MAX_AUTH_LINE_BYTES) this.end(new SessionBusError('absent', `the session bus ${this.address} did not answer the authentication`))
+        return
+      }
       const line = this.buffer.subarray(0, end).toString('latin1')
       this.buffer = this.buffer.subarray(end + 2)
       // Anything but OK (REJECTED): the bus drops what was pipelined after it.
