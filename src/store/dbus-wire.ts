@@ -204,6 +204,20 @@ export function encodeMessage(outgoing: OutgoingMessage): Buffer {
   return message.done()
 }
 
+type NumberReader = 'Int16' | 'UInt16' | 'Int32' | 'UInt32' | 'BigInt64' | 'BigUInt64' | 'Double'
+
+/** The fixed-size numbers by type code: their size (also their alignment) and Buffer's reader for them. */
+const NUMBERS: Partial<Record<string, [size: number, reader: NumberReader]>> = {
+  n: [2, 'Int16'],
+  q: [2, 'UInt16'],
+  i: [4, 'Int32'],
+  u: [4, 'UInt32'],
+  h: [4, 'UInt32'],
+  x: [8, 'BigInt64'],
+  t: [8, 'BigUInt64'],
+  d: [8, 'Double'],
+}
+
 /** Reads values by signature from a message's bytes; offsets are from the message's start (alignment counts from there). */
 class Reader {
   constructor(
@@ -222,46 +236,29 @@ class Reader {
   }
 
   uint32(): number {
-    this.align(4)
-    this.need(4)
-    const value = this.little ? this.bytes.readUInt32LE(this.offset) : this.bytes.readUInt32BE(this.offset)
-    this.offset += 4
+    return this.number(4, 'UInt32') as number
+  }
+
+  /** A fixed-size number, aligned to its size, in the message's byte order. */
+  private number(size: number, reader: NumberReader): number | bigint {
+    this.align(size)
+    this.need(size)
+    const value = this.bytes[`read${reader}${this.little ? 'LE' : 'BE'}`](this.offset)
+    this.offset += size
     return value
   }
 
   /** One complete type from `signature` at `at`; returns the value and where the next type starts. */
   value(signature: string, at: number): [unknown, number] {
-    const code = signature[at]
+    const code = signature[at]!
+    const number = NUMBERS[code]
+    if (number) return [this.number(...number), at + 1]
     switch (code) {
       case 'y':
         this.need(1)
         return [this.bytes[this.offset++], at + 1]
       case 'b':
         return [this.uint32() !== 0, at + 1]
-      case 'n':
-      case 'q': {
-        this.align(2)
-        this.need(2)
-        const value = code === 'n' ? (this.little ? this.bytes.readInt16LE(this.offset) : this.bytes.readInt16BE(this.offset)) : this.little ? this.bytes.readUInt16LE(this.offset) : this.bytes.readUInt16BE(this.offset)
-        this.offset += 2
-        return [value, at + 1]
-      }
-      case 'i': {
-        const value = this.uint32()
-        return [value | 0, at + 1]
-      }
-      case 'u':
-      case 'h':
-        return [this.uint32(), at + 1]
-      case 'x':
-      case 't':
-      case 'd': {
-        this.align(8)
-        this.need(8)
-        const value = code === 'd' ? (this.little ? this.bytes.readDoubleLE(this.offset) : this.bytes.readDoubleBE(this.offset)) : this.little ? this.bytes.readBigUInt64LE(this.offset) : this.bytes.readBigUInt64BE(this.offset)
-        this.offset += 8
-        return [code === 'x' ? BigInt.asIntN(64, value as bigint) : value, at + 1]
-      }
       case 's':
       case 'o': {
         const length = this.uint32()

@@ -3,7 +3,7 @@ import {isUtf8} from 'node:buffer'
 import {SessionBusConversation, SessionBusError, type BusReply} from './session-bus.js'
 
 /**
- * What pve-login asks the Secret Service itself (https://specifications.freedesktop.org/secret-service-spec/),
+ * What pve-login asks the Secret Service itself (https://specifications.freedesktop.org/secret-service/latest/),
  * over src/store/session-bus.ts, with a deadline that can really be walked away from: whether it answers at all,
  * and a cached session's secret. The keychain addon stays for what needs more (writes, deletes, unlock prompts);
  * see src/store/keychain-store.ts for why its calls are guarded.

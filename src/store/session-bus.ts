@@ -144,10 +144,9 @@ export class SessionBusConversation {
     if (this.ended) return
     this.ended = reason
     clearTimeout(this.timer)
-    // A conversation that is over half-closes, and the socket goes when the bus closes its side: a cached
-    // `pve-login env` has written its answer and exited by then (Node's destroy() of a socket builds
-    // process.stderr, ~1 ms). One the bus failed or went silent on goes at once.
-    // Nor does a closing socket keep a process running.
+    // A conversation that is over half-closes, and the socket goes when the bus closes its side, keeping no process
+    // running meanwhile: a cached `pve-login env` has written its answer and exited by then (Node's destroy() of a
+    // socket builds process.stderr, ~0.3 ms). One the bus failed or went silent on goes at once.
     if (graceful && this.pending.size === 0) this.socket?.end().unref()
     else this.socket?.destroy()
     for (const {reject} of this.pending.values()) reject(reason)
