@@ -163,11 +163,14 @@ function directStdout(): OutputStream {
   return {write} as unknown as OutputStream
 }
 
+/** process.stdout, with a closed pipe ending the process as endIfStdoutClosed() says (the listener is added once). */
 function stdoutStream(): NodeJS.WriteStream {
-  if (!streamsInUse.has(process.stdout)) process.stdout.on('error', (error) => {
-    endIfStdoutClosed(error)
-    throw error
-  })
+  if (!streamsInUse.has(process.stdout)) {
+    process.stdout.on('error', (error) => {
+      endIfStdoutClosed(error)
+      throw error
+    })
+  }
   return inUse(process.stdout)
 }
 
