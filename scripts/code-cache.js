@@ -1,9 +1,10 @@
 // Writes `<bundle>.code-cache` next to a hot bundle (scripts/two-layer-bundle.js): V8's compiled code for it once it
 // has done its common case, so the functions that case runs are in the cache too, not only the top level; and one
-// for its cold.cjs after its top level ran. For the
-// fast path: a cached `env` and `ticket`; for the library: import and getSession() from the cache. It runs in a
-// process of its own with no Node or V8 options, as pve-login runs: V8 takes a cache only under the flags it was
-// made with. The session it reads lives in a throwaway home and names a server that is never contacted.
+// for its cold.cjs after its top level ran. The common case: for the fast path, a cached `env` and `ticket` (and on
+// Linux `env` from the keychain, against scripts/warm-up-secret-service.js); for the library, import and
+// getSession() from the cache. It runs in a process of its own with no Node or V8 options, as pve-login runs: V8
+// takes a cache only under the flags it was made with. The sessions it reads live in a throwaway home and name a
+// server that is never contacted.
 import {spawnSync} from 'node:child_process'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'

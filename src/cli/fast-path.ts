@@ -13,12 +13,12 @@ import type {ParseArgsConfig} from 'node:util'
 import type {CommandResult} from './command-result.js'
 import {runCommand} from './command-run.js'
 import {processIO, wantsJson, type CliIO} from './io.js'
-
-export {flushProcessOutput} from './io.js'
 import type {EnvFlags, TicketFlags} from './script-output.js'
 import type {StatusFlags} from './status-result.js'
 import type {ApiFlags} from './api-result.js'
 import type {LoginFlags} from './login-result.js'
+
+export {flushProcessOutput} from './io.js'
 
 /** A flag as oclif.manifest.json describes it (the fields this parser reads). */
 export interface ManifestFlag {

@@ -151,4 +151,3 @@ function hostOf(host: string, port: number): string {
   const name = isIP(host) === 6 ? `[${host}]` : host
   return port === 443 ? name : `${name}:${port}`
 }
-

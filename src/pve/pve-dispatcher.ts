@@ -1,5 +1,6 @@
 import type {TLSSocket} from 'node:tls'
 import type {buildConnector, Dispatcher} from 'undici'
+import {requirePackage} from '../require-package.js'
 import {tlsConnectOptions, verifyPeer, type TlsTrust} from './tls.js'
 
 /**
@@ -7,8 +8,8 @@ import {tlsConnectOptions, verifyPeer, type TlsTrust} from './tls.js'
  * only read a cached ticket; a synchronous require (undici is CommonJS) keeps PveClient's constructor synchronous.
  */
 export function loadUndici(): typeof import('undici') {
-  // node:module with it: a request over node:https (src/pve/https-transport.ts) needs neither.
-  return process.getBuiltinModule('node:module').createRequire(import.meta.url)('undici') as typeof import('undici')
+  // A request over node:https (src/pve/https-transport.ts) does without it.
+  return requirePackage<typeof import('undici')>('undici')
 }
 
 /** Resolves a host name to the single address every connection of one PveClient goes to. */

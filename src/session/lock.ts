@@ -1,10 +1,10 @@
 import {statSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
-import {createRequire} from 'node:module'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {AbortedError, TimeoutError} from '../errors.js'
+import {requirePackage} from '../require-package.js'
 import {ensurePrivateDirectory, writePrivateFileAtomic} from '../store/private-file.js'
 import {sessionSlotName} from '../store/session-slot-name.js'
 import type {SessionKey} from './session-record.js'
@@ -74,8 +74,7 @@ export async function acquireSessionLock(stateDir: string, key: SessionKey, opti
 
 /** The lock, or undefined when another process holds it (or took it between our look and our attempt). */
 async function tryLock(target: string, staleMs: number): Promise<ReleaseLock | undefined> {
-  // require, not import(): proper-lockfile is CommonJS, and import() would start Node's ES loader (~5 ms).
-  const {lock} = createRequire(import.meta.url)('proper-lockfile') as typeof import('proper-lockfile')
+  const {lock} = requirePackage<typeof import('proper-lockfile')>('proper-lockfile')
   try {
     const release = await lock(target, {
       realpath: false,

@@ -1,3 +1,4 @@
+import {requirePackage} from '../require-package.js'
 import {lookUpSecret, pingSecretService, type PingResult} from './secret-service.js'
 import {KEYCHAIN_SERVICE} from './ticket-store.js'
 
@@ -70,7 +71,7 @@ export class KeychainStore {
       if (reachable.status === 'no answer') return {kind: 'no answer'}
       if (reachable.status === 'absent') return {kind: 'refused', detail: `no Secret Service: ${reachable.detail ?? 'not on the session bus'}`}
     }
-    this.keyring ??= process.getBuiltinModule('node:module').createRequire(import.meta.url)('@napi-rs/keyring') as KeyringModule
+    this.keyring ??= requirePackage<KeyringModule>('@napi-rs/keyring')
     try {
       // Pinned to the Secret Service on Linux: the addon's default falls back to the kernel keyring, which loses
       // everything at reboot and is invisible to every keychain tool.
